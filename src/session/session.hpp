@@ -1,0 +1,138 @@
+#pragma once
+// The SMTP server session as a pure state machine (DESIGN §2): bytes and facts in, replies,
+// message bytes and actions out. No sockets, no clock of its own, no disk.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.hpp"
+#include "base/result.hpp"
+#include "policy/relay.hpp"
+#include "smtp/address.hpp"
+
+namespace postern::session {
+
+enum class ListenerKind { smtp, submission, submissions };
+
+/// Per-session bounds (DESIGN §3.8). Defaults are what a fresh configuration gets.
+struct Limits {
+  std::size_t command_line_max = 1000;  ///< octets incl. CRLF (RFC 5321 §4.5.3.1.4 allows extensions to raise 512)
+  std::size_t max_message_size = 25 * 1024 * 1024;  ///< advertised with SIZE (RFC 1870)
+  std::size_t max_recipients = 100;                 ///< RFC 5321 §4.5.3.1.8: at least 100
+  std::size_t max_errors = 10;                      ///< then 421 and close
+  std::size_t max_commands = 10000;                 ///< per connection, then 421 and close
+};
+
+/// How one listener behaves; shared by all its sessions, read-only.
+struct Settings {
+  std::string hostname;       ///< our name in the greeting, EHLO reply and Received
+  std::string listener_name;  ///< as configured, e.g. "submission"
+  ListenerKind kind = ListenerKind::smtp;
+  bool starttls_available = false;  ///< a certificate is configured and the session is not TLS yet
+  bool require_tls = false;   ///< only EHLO/HELO/STARTTLS/NOOP/RSET/QUIT before TLS (530 5.7.0)
+  bool require_auth = false;  ///< MAIL needs an authenticated identity (530 5.7.0)
+  Limits limits;
+};
+
+/// Facts about the TLS layer, for Received and the envelope.
+struct TlsInfo {
+  std::string version;  ///< "TLSv1.3"
+  std::string cipher;   ///< "TLS_AES_256_GCM_SHA384"
+  std::string sni;      ///< server name the client asked for, or ""
+};
+
+/// Facts about the client fixed at connect time.
+struct ClientInfo {
+  std::string address;  ///< textual IP, e.g. "127.0.0.1" or "::1"
+  std::uint16_t port = 0;
+  bool trusted_network = false;  ///< in the listener's trusted_networks
+};
+
+/// The authenticated identity; empty until SMTP AUTH lands.
+struct AuthInfo {
+  std::string account;
+  std::string credential;
+  std::string mechanism;
+};
+
+/// Everything the queue record needs besides the message bytes.
+struct Envelope {
+  std::string listener;
+  std::string client_address;
+  std::uint16_t client_port = 0;
+  std::string helo;
+  std::optional<TlsInfo> tls;
+  std::optional<AuthInfo> auth;
+  std::string sender;                   ///< reverse-path mailbox, "" for the null path <>
+  std::vector<std::string> recipients;  ///< forward-path mailboxes
+  std::string body;                     ///< "7BIT", "8BITMIME" (BODY=), or "BINARYMIME" never for now
+  bool smtputf8 = false;
+  std::uint64_t declared_size = 0;      ///< SIZE= from MAIL, 0 if absent
+  std::chrono::system_clock::time_point received;
+};
+
+/// What the driver must do before feeding more input. At most one per `feed` call; when one is
+/// set, `feed` stopped right after it and consumes nothing more until the driver resolves it.
+enum class Action {
+  none,
+  start_tls,       ///< write `replies`, drop all buffered input, handshake, then on_tls_started()
+  begin_message,   ///< open a spool file; the message's bytes follow in `body` of later outputs
+  commit_message,  ///< write `body`, then make the message durable; then on_commit_result()
+  abort_message,   ///< discard the open spool file (the session has already replied)
+  close,           ///< write `replies`, then close the connection
+};
+
+/// One step's output. `replies` are written in order; `body` belongs to the open message.
+struct Output {
+  std::string replies;
+  std::string body;
+  Action action = Action::none;
+  std::optional<Envelope> envelope;  ///< with commit_message
+};
+
+/// One SMTP server session.
+///
+/// Order of calls: `greeting()` once; then `feed()` with the unconsumed input, again and again;
+/// drop `consumed` bytes each time. After an action, resolve it (see Action) before the next
+/// `feed()`. The driver writes `replies` whenever it is about to wait for input (RFC 2920 §3).
+/// `on_timeout()` / `on_shutdown()` give the final reply when the driver gives up.
+class Session {
+ public:
+  Session(const Settings& settings, const policy::RelayPolicy& relay, const base::Clock& clock, ClientInfo client,
+          std::optional<TlsInfo> tls_at_connect);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  std::string greeting();
+
+  /// Consumes input up to the end of what it can use or the first action. Returns bytes consumed.
+  std::size_t feed(std::string_view input, Output& out);
+
+  /// The handshake after STARTTLS succeeded: all EHLO/transaction state is forgotten
+  /// (RFC 3207 §4.2); the client must send EHLO again.
+  void on_tls_started(TlsInfo tls);
+  /// The handshake failed: the connection is closed by the driver; nothing more to say.
+
+  /// The spool's answer to commit_message: the queue id, or an error (451 4.3.0).
+  void on_commit_result(const base::Result<std::string>& queue_id, Output& out);
+
+  /// Idle or command timeout: `421 4.4.2` (the driver then closes).
+  std::string on_timeout();
+  /// Server shutdown: `421 4.3.2`.
+  std::string on_shutdown();
+
+  bool wants_close() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace postern::session
