@@ -1,0 +1,87 @@
+#include "config/config.hpp"
+
+namespace postern::config {
+
+// Every option appears with its default or a development value, so this text is also the
+// quickest reference an operator has at hand. docs/config.md says the same at length.
+std::string dev_config_text() {
+  return R"toml(# Postern configuration (development setup: everything on 127.0.0.1).
+# Sizes are bytes or a number with K, M or G (1024-based); durations are seconds or a number
+# with s, m or h. Relative paths are relative to the directory of this file.
+
+# Our name: in the greeting, the EHLO reply and Received: headers. Required.
+hostname = "localhost"
+
+# Domains whose mail we accept as final destination (inbound on "smtp" listeners). Required, at
+# least one; compared case-insensitively.
+local_domains = ["example.test"]
+
+# Where the queue (data_dir/queue) and the account database (data_dir/postern.db) live. Required.
+data_dir = "."
+
+# I/O threads; 0 means one per CPU core.
+threads = 0
+
+# trace, debug, info, warn or error.
+log_level = "info"
+
+[limits]
+# Largest message accepted, advertised with SIZE (RFC 1870). At least 64K.
+max_message_size = "25M"
+# Recipients per message; the rest get 452 4.5.3. RFC 5321 asks for at least 100.
+max_recipients = 100
+# Protocol errors per connection before 421 and close.
+max_errors = 10
+# Commands per connection before 421 and close.
+max_commands = 10000
+# Longest command line in octets including CRLF; at least 512 (RFC 5321 §4.5.3.1.4).
+command_line_max = 1000
+# Silence from the client for this long ends the connection with 421 4.4.2.
+idle_timeout = "5m"
+# One command line (or one DATA/BDAT transfer) taking longer than this ends it too.
+command_timeout = "5m"
+# Connections in total, and from one client address; beyond them new ones get 421 4.7.0.
+max_connections = 20000
+max_connections_per_ip = 50
+
+[tls]
+# Oldest protocol version offered: TLSv1.2 or TLSv1.3.
+min_version = "TLSv1.2"
+
+# Certificate chain and private key, PEM. Repeat [[tls.certificate]] for more names (SNI picks
+# the one matching the name the client asks for; the first is the default).
+[[tls.certificate]]
+cert = "tls/cert.pem"
+key = "tls/key.pem"
+
+# Inbound mail for the local domains (the port-25 role). Relays only for authenticated clients
+# and trusted networks; STARTTLS is offered because a certificate is configured.
+[[listener]]
+kind = "smtp"                  # smtp, submission or submissions
+address = "127.0.0.1:2525"     # IP:PORT, or [IPv6]:PORT
+name = "smtp"                  # in logs and metrics; defaults to the kind, must be unique
+require_tls = false            # true: nothing but EHLO/STARTTLS/NOOP/RSET/QUIT before TLS
+require_auth = false           # true: MAIL FROM only after AUTH
+trusted_networks = []          # CIDR networks that may relay without AUTH, e.g. ["10.0.0.0/8"]
+
+# Message submission with STARTTLS (the port-587 role, RFC 6409).
+[[listener]]
+kind = "submission"
+address = "127.0.0.1:2587"
+name = "submission"
+require_tls = true
+require_auth = true
+trusted_networks = []
+
+# Message submission over implicit TLS (the port-465 role, RFC 8314).
+[[listener]]
+kind = "submissions"
+address = "127.0.0.1:2465"
+name = "submissions"
+require_tls = true
+require_auth = true
+trusted_networks = []
+)toml";
+}
+
+}  // namespace postern::config
