@@ -35,6 +35,9 @@ class RelayPolicy {
   RelayPolicy(std::vector<std::string> local_domains, const Directory& directory);
 
   bool is_local_domain(std::string_view domain) const;
+  /// The domain a bare `<postmaster>` belongs to (the first local domain; "" when there is none),
+  /// so the envelope can name a full mailbox.
+  std::string_view primary_domain() const;
   RecipientVerdict check_recipient(const smtp::Path& path, const ClientStanding& client) const;
 
  private:

@@ -36,6 +36,10 @@ inline constexpr ReplyCode chunk_ok{250, "2.0.0", "Chunk accepted"};  // RFC 303
 inline constexpr ReplyCode cannot_vrfy{252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"};
 inline constexpr ReplyCode help{214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS"};
 inline constexpr ReplyCode tls_go_ahead{220, "2.0.0", "Ready to start TLS"};  // RFC 3207 §4
+// RFC 5321 §4.2, §4.1.1.1; RFC 2034 §3: no enhanced code on the greeting or the EHLO/HELO reply.
+// The session puts its host name in front of the text.
+inline constexpr ReplyCode service_ready{220, "", "ESMTP Postern"};
+inline constexpr ReplyCode helo_ok{250, "", "Hello"};
 // 3xx
 inline constexpr ReplyCode start_mail_input{354, "", "End data with <CR><LF>.<CR><LF>"};
 // 4xx
@@ -66,6 +70,12 @@ inline constexpr ReplyCode nested_mail{503, "5.5.1", "Sender already specified"}
 inline constexpr ReplyCode tls_already_active{503, "5.5.1", "TLS already active"};
 inline constexpr ReplyCode data_after_bdat{503, "5.5.1", "DATA not allowed after BDAT in one transaction"};
 inline constexpr ReplyCode no_transaction_for_bdat{503, "5.5.1", "No valid transaction for BDAT"};
+// RFC 3030 §2 lets BDAT chunks follow the accepted recipients; a recipient added after the first
+// chunk would be missing from the Received line already written, so it is refused.
+inline constexpr ReplyCode rcpt_after_bdat{503, "5.5.1", "RCPT not allowed after BDAT in one transaction"};
+// RFC 3207 §4.2 throws away all state at the handshake; like Postfix, a transaction in progress
+// is not silently dropped that way: the client must finish it or RSET first.
+inline constexpr ReplyCode starttls_in_transaction{503, "5.5.1", "STARTTLS not allowed during a mail transaction"};
 inline constexpr ReplyCode smtputf8_needs_8bit{555, "5.5.4", "SMTPUTF8 needs BODY=8BITMIME or no BODY parameter"};
 // RFC 3207 §4 and RFC 4954 §4/§6.
 inline constexpr ReplyCode must_starttls{530, "5.7.0", "Must issue a STARTTLS command first"};

@@ -1,0 +1,140 @@
+#pragma once
+// The inside of Session, shared by the files that implement it by concern:
+//   session.cpp      the feed loop, dispatch, reply and error accounting, driver callbacks
+//   greeting.cpp     EHLO/HELO, STARTTLS and the verbs that touch no transaction
+//   transaction.cpp  MAIL and RCPT with their parameters
+//   message.cpp      DATA and BDAT: reading the content, finishing the message
+//   received.cpp     the Received: header
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "session/received.hpp"
+#include "session/session.hpp"
+#include "smtp/command.hpp"
+#include "smtp/data_reader.hpp"
+#include "smtp/line_framer.hpp"
+#include "smtp/replies.hpp"
+
+namespace postern::session {
+
+/// One mail transaction: from an accepted MAIL to the reply that ends the message, RSET,
+/// EHLO/HELO or STARTTLS (RFC 5321 §3.3).
+struct Transaction {
+  bool active = false;  ///< MAIL was accepted
+  std::string sender;   ///< "" for the null path
+  std::vector<std::string> recipients;
+  std::string body = "7BIT";
+  bool smtputf8 = false;
+  std::uint64_t declared_size = 0;
+  bool bdat_used = false;        ///< a BDAT chunk was accepted: DATA and RCPT are no longer allowed
+  bool message_open = false;     ///< begin_message was asked for and not yet committed or aborted
+  std::uint64_t bdat_total = 0;  ///< octets of the BDAT chunks accepted so far
+};
+
+/// Where the input stream is: command lines, a DATA body, or the octets of a BDAT chunk.
+enum class Mode {
+  commands,
+  data,             ///< after 354, up to the terminator
+  chunk,            ///< inside a BDAT chunk
+  awaiting_tls,     ///< start_tls asked for; nothing is read until on_tls_started
+  awaiting_commit,  ///< commit_message asked for; nothing is read until on_commit_result
+  closed,
+};
+
+/// Bare CR / bare LF / NUL detection over BDAT chunks, which carry raw octets. Without
+/// BINARYMIME the content is still CRLF-delimited text (RFC 3030 §3), and a bare line ending
+/// passed on to a DATA-speaking next hop is exactly what SMTP smuggling needs (RFC 5321 §2.3.8).
+class ChunkScanner {
+ public:
+  void scan(std::string_view bytes);
+  /// Call at the end of the last chunk: a trailing CR is bare.
+  void finish();
+  bool bare_line_ending() const { return bare_; }
+  bool has_nul() const { return nul_; }
+
+ private:
+  bool after_cr_ = false;
+  bool bare_ = false;
+  bool nul_ = false;
+};
+
+/// The current BDAT chunk.
+struct Chunk {
+  std::uint64_t remaining = 0;
+  std::uint64_t size = 0;
+  bool last = false;
+  bool write = false;                      ///< the octets belong to the open message (else they are read and dropped)
+  std::optional<smtp::ReplyCode> refusal;  ///< the reply owed after the octets are read
+};
+
+struct Session::State {
+  State(const Settings& settings, const policy::RelayPolicy& relay, const base::Clock& clock, ClientInfo client,
+        std::optional<TlsInfo> tls_at_connect);
+
+  const Settings& settings;
+  const policy::RelayPolicy& relay;
+  const base::Clock& clock;
+  const ClientInfo client;
+  const bool tls_at_connect;
+  std::optional<TlsInfo> tls;
+
+  smtp::LineFramer framer;
+  Mode mode = Mode::commands;
+  std::optional<std::string> helo;  ///< the EHLO/HELO argument once accepted
+  bool esmtp = false;               ///< EHLO rather than HELO
+  Transaction txn;
+  std::optional<smtp::DataReader> reader;
+  Chunk chunk;
+  ChunkScanner scanner;
+  std::string pending_received;  ///< the Received: header, written before the first body octet
+  std::size_t errors = 0;
+  std::size_t commands = 0;
+
+  // session.cpp: replies, actions and accounting.
+  void respond(Output& out, const smtp::ReplyCode& reply);
+  void respond(Output& out, const smtp::ReplyCode& reply, std::string_view text);
+  void request(Output& out, Action action);
+  void close(Output& out, const smtp::ReplyCode& reply);
+  void reset_transaction(Output& out);
+  bool tls_active() const { return tls.has_value(); }
+
+  // session.cpp: the command stream.
+  std::size_t read_commands(std::string_view input, Output& out);
+  void on_line(std::string_view line, Output& out);
+  std::optional<smtp::ReplyCode> gate(smtp::Verb verb) const;
+  void dispatch(const smtp::Command& command, Output& out);
+
+  // greeting.cpp
+  void on_ehlo(std::string_view args, bool extended, Output& out);
+  std::vector<std::string> ehlo_keywords() const;
+  void on_starttls(std::string_view args, Output& out);
+  std::optional<smtp::ReplyCode> starttls_refusal(std::string_view args) const;
+  void on_simple(const smtp::Command& command, Output& out);
+
+  // transaction.cpp
+  void on_mail(std::string_view args, Output& out);
+  std::optional<smtp::ReplyCode> mail_refusal() const;
+  void on_rcpt(std::string_view args, Output& out);
+  std::optional<smtp::ReplyCode> rcpt_refusal() const;
+
+  // message.cpp
+  void on_data(std::string_view args, Output& out);
+  std::optional<smtp::ReplyCode> data_refusal(std::string_view args) const;
+  void on_bdat(std::string_view args, Output& out);
+  std::optional<smtp::ReplyCode> bdat_refusal() const;
+  std::size_t read_data(std::string_view input, Output& out);
+  std::size_t read_chunk(std::string_view input, Output& out);
+  void finish_chunk(Output& out);
+  void open_message(Output& out);
+  void fail_message(Output& out, const smtp::ReplyCode& reply);
+  void commit_message(Output& out);
+  Envelope make_envelope() const;
+  void write_pending_received(Output& out);
+};
+
+}  // namespace postern::session
