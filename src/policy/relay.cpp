@@ -61,7 +61,9 @@ RecipientVerdict RelayPolicy::check_recipient(const smtp::Path& path, const Clie
       case Lookup::found:
         return RecipientVerdict::accept;
       case Lookup::not_found:
-        return RecipientVerdict::unknown_user;
+        // RFC 5321 §4.5.1: every domain we accept mail for MUST accept "postmaster" (any case),
+        // whether or not an operator has made it an account or alias yet.
+        return base::iequals(local, kPostmaster) ? RecipientVerdict::accept : RecipientVerdict::unknown_user;
       case Lookup::temporary_failure:
         return RecipientVerdict::temporary_failure;
     }

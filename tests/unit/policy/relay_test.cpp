@@ -126,14 +126,17 @@ TEST_F(RelayPolicyTest, BarePostmasterIsLocal) {
   EXPECT_EQ(check(path("PostMaster", "example.org")), RecipientVerdict::accept);
 }
 
-TEST(RelayPolicy, BarePostmasterLooksUpThePrimaryDomain) {
-  FakeDirectory directory({"postmaster@second.test"});
+TEST(RelayPolicy, PostmasterIsAcceptedAtEveryLocalDomainEvenWithoutAnAccount) {
+  // RFC 5321 §4.5.1: postmaster MUST be supported, whatever the directory holds.
+  FakeDirectory directory({"alice@first.test"});
   RelayPolicy policy({"first.test", "second.test"}, directory);
   smtp::Path p;
   p.postmaster = true;
-  EXPECT_EQ(policy.check_recipient(p, kStranger), RecipientVerdict::unknown_user);
-  directory.add("postmaster@first.test");
   EXPECT_EQ(policy.check_recipient(p, kStranger), RecipientVerdict::accept);
+  EXPECT_EQ(policy.check_recipient(path("POSTMASTER", "second.test"), kStranger), RecipientVerdict::accept);
+  EXPECT_EQ(policy.check_recipient(path("postmaster2", "second.test"), kStranger), RecipientVerdict::unknown_user);
+  EXPECT_EQ(policy.check_recipient(path("postmaster", "remote.test"), kStranger), RecipientVerdict::relay_denied);
+  // A directory that cannot answer is still a temporary failure: it may hold an alias.
   directory.set_down(true);
   EXPECT_EQ(policy.check_recipient(p, kStranger), RecipientVerdict::temporary_failure);
 }
