@@ -1,0 +1,19 @@
+#pragma once
+// The account database schema and its migrations, versioned with `PRAGMA user_version`.
+
+#include <cstdint>
+
+#include "auth/sqlite.hpp"
+#include "base/result.hpp"
+
+namespace postern::auth {
+
+/// The schema version this build writes and understands.
+inline constexpr std::int64_t schema_version = 1;
+
+/// Brings the database up to schema_version inside one write transaction: applies every
+/// migration after the stored `user_version`, in order, then stores the new version. Refuses a
+/// database whose version is newer than this build (a downgrade would misread it).
+base::Result<void> migrate(sqlite::Db& db);
+
+}  // namespace postern::auth
