@@ -41,7 +41,8 @@ enum class AddressError {
 std::expected<Path, AddressError> parse_path(std::string_view text, bool allow_null, bool allow_postmaster,
                                              bool smtputf8);
 
-/// Parses a bare domain as given to EHLO/HELO: a domain name or an address literal.
+/// Parses a bare domain as given to EHLO/HELO: a domain name or an address literal. Like
+/// Postfix, also tolerated: underscores in labels and IP addresses without brackets.
 bool is_valid_helo_argument(std::string_view text);
 
 }  // namespace postern::smtp

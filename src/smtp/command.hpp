@@ -39,7 +39,7 @@ struct Parameter {
 };
 
 /// `MAIL FROM:<path> [params]` / `RCPT TO:<path> [params]`. The `FROM:`/`TO:` keyword is
-/// case-insensitive; like most servers one space after the colon is tolerated.
+/// case-insensitive; like most servers, spaces after the colon are tolerated.
 struct MailArgs {
   Path path;
   std::vector<Parameter> params;

@@ -22,6 +22,8 @@ namespace postern::smtp {
 /// Call `feed` with the unconsumed input; it appends unstuffed content to `out` (never more than
 /// the input it consumed) and returns how much it consumed and whether the terminator was seen.
 /// Once done, the bytes after the terminator are not consumed: they are the next commands.
+/// Before that, a "." or ".\r" at the start of a line at the very end of the input may be left
+/// unconsumed (up to two octets) until the next octet decides what it is: pass it again.
 class DataReader {
  public:
   explicit DataReader(std::size_t max_size) : max_size_(max_size) {}
