@@ -1,0 +1,26 @@
+#pragma once
+// Byte-string helpers shared by the mechanisms: UTF-8 validation, log-safe quoting, JSON string
+// literals, hex.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace postern::sasl::text {
+
+/// Well-formed UTF-8 (RFC 3629 §4): no overlong forms, no surrogates, nothing past U+10FFFF.
+bool valid_utf8(std::string_view s);
+
+/// `s` safe for a one-line log: bytes outside printable ASCII, and '\\', become \xHH.
+std::string printable(std::string_view s);
+
+/// `s` as a JSON string literal with quotes (RFC 8259 §7); `s` is expected to be UTF-8.
+std::string json_string(std::string_view s);
+
+/// Lower-case hex of `bytes`.
+std::string hex(std::string_view bytes);
+
+/// The bytes of an even-length hex string (either case), or nullopt.
+std::optional<std::string> unhex(std::string_view s);
+
+}  // namespace postern::sasl::text
