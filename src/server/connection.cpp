@@ -1,0 +1,280 @@
+#include "server/connection.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "smtp/replies.hpp"
+
+namespace postern::server {
+
+namespace asio = boost::asio;
+using std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t min_read_chunk = 4096;
+constexpr std::size_t max_read_chunk = 64 * 1024;
+// The session consumes every complete line and all DATA bytes, so unconsumed input stays below
+// one command line plus one read; anything larger means a bug, and closing beats growing.
+constexpr std::size_t max_buffered_input = 1024 * 1024;
+
+session::TlsInfo to_session(const net::TlsFacts& f) { return {f.version, f.cipher, f.sni}; }
+
+queue::Record to_record(session::Envelope&& e) {
+  queue::Record r;
+  r.received = e.received;
+  r.listener = std::move(e.listener);
+  r.client_address = std::move(e.client_address);
+  r.client_port = e.client_port;
+  r.helo = std::move(e.helo);
+  if (e.tls) {
+    r.tls_version = e.tls->version;
+    r.tls_cipher = e.tls->cipher;
+  }
+  if (e.auth) {
+    r.auth_account = e.auth->account;
+    r.auth_credential = e.auth->credential;
+    r.auth_mechanism = e.auth->mechanism;
+  }
+  r.sender = std::move(e.sender);
+  r.recipients = std::move(e.recipients);
+  r.body = std::move(e.body);
+  r.smtputf8 = e.smtputf8;
+  return r;
+}
+
+// Awaits Spool::commit, whose callback runs on the spool's committer thread: the result is
+// posted back to this connection's executor before the coroutine resumes.
+template <class Executor>
+asio::awaitable<base::Result<std::string>> async_commit(queue::Spool& spool, std::unique_ptr<queue::Writer> writer,
+                                                        queue::Record record, Executor ex) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(base::Result<std::string>)>(
+      [&spool, ex](auto handler, std::unique_ptr<queue::Writer> w, queue::Record rec) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        spool.commit(std::move(w), std::move(rec), [h, ex](base::Result<std::string> result) {
+          asio::post(ex, [h, result = std::move(result)]() mutable { (*h)(std::move(result)); });
+        });
+      },
+      asio::use_awaitable, std::move(writer), std::move(record));
+}
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, const ListenerContext& listener, ServerContext& server,
+                       ConnectionRegistry& registry, std::string client_address, std::uint16_t client_port)
+    : stream_(std::move(socket)),
+      listener_(listener),
+      server_(server),
+      registry_(registry),
+      client_address_(std::move(client_address)),
+      client_port_(client_port),
+      timer_(stream_.socket().get_executor()) {
+  registry_.insert(this);
+}
+
+Connection::~Connection() {
+  registry_.erase(this);
+  server_.limiter.release(client_address_);
+}
+
+void Connection::arm(steady_clock::duration d) { set_deadline(steady_clock::now() + d); }
+
+// The watchdog sleeps until the timer's expiry and then looks at deadline_. Moving the deadline
+// later costs nothing; moving it earlier re-arms the timer (which wakes the watchdog).
+void Connection::set_deadline(steady_clock::time_point t) {
+  deadline_ = t;
+  if (t < timer_.expiry()) timer_.expires_at(t);
+}
+void Connection::disarm() { deadline_ = steady_clock::time_point::max(); }
+
+void Connection::request_shutdown() {
+  shutdown_requested_ = true;
+  // Only interrupt a wait for the client; a commit in flight completes first.
+  if (deadline_ != steady_clock::time_point::max()) stream_.cancel();
+}
+
+asio::awaitable<void> Connection::watchdog() {
+  auto self = shared_from_this();
+  while (!finished_) {
+    timer_.expires_at(deadline_);
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));  // woken early when re-armed
+    if (finished_) break;
+    if (steady_clock::now() >= deadline_) {
+      timed_out_ = true;
+      disarm();
+      stream_.cancel();
+    }
+  }
+}
+
+asio::awaitable<void> Connection::run() {
+  auto self = shared_from_this();
+  asio::co_spawn(timer_.get_executor(), watchdog(), asio::detached);
+  co_await serve();
+  finished_ = true;
+  timer_.cancel();
+  stream_.close();
+}
+
+asio::awaitable<void> Connection::serve() {
+  std::optional<session::TlsInfo> tls_at_connect;
+  if (listener_.implicit_tls) {
+    // RFC 8314 §3.3: the TLS handshake comes first on a submissions port.
+    arm(server_.command_timeout);
+    boost::system::error_code ec;
+    co_await stream_.handshake(server_.tls.current(), ec);
+    disarm();
+    if (ec) {
+      spdlog::debug("tls handshake failed client={}:{}: {}", client_address_, client_port_, ec.message());
+      co_return;
+    }
+    tls_at_connect = to_session(stream_.tls_facts());
+  }
+  session::ClientInfo client{client_address_, client_port_, false};
+  if (auto ip = policy::IpAddress::parse(client_address_)) {
+    for (const auto& net : listener_.trusted_networks)
+      if (net.contains(*ip)) client.trusted_network = true;
+  }
+  session_.emplace(listener_.settings, server_.relay, server_.clock, client, tls_at_connect);
+  out_ = session_->greeting();
+  while (co_await flush() && co_await read_more() && co_await drive_session()) {
+  }
+  if (timed_out_ && session_) {
+    co_await say_goodbye(session_->on_timeout());
+  } else if (shutdown_requested_ && session_ && !session_->wants_close()) {
+    co_await say_goodbye(session_->on_shutdown());
+  }
+}
+
+asio::awaitable<void> Connection::say_goodbye(std::string reply) {
+  out_ += reply;
+  timed_out_ = false;
+  co_await flush();
+}
+
+asio::awaitable<bool> Connection::drive_session() {
+  for (;;) {
+    session::Output out;
+    std::size_t n = session_->feed(in_, out);
+    in_.erase(0, n);
+    out_ += out.replies;
+    if (!out.body.empty() && writer_ && !writer_error_) {
+      if (auto w = writer_->write(out.body); !w) writer_error_ = w.error();
+    }
+    switch (out.action) {
+      case session::Action::none:
+        if (shutdown_requested_) co_return false;
+        co_return true;
+      case session::Action::start_tls:
+        if (!co_await start_tls()) co_return false;
+        break;
+      case session::Action::begin_message: {
+        writer_error_.reset();
+        auto w = server_.spool.begin();
+        if (w) {
+          writer_ = std::move(*w);
+        } else {
+          writer_.reset();
+          writer_error_ = w.error();
+        }
+        break;
+      }
+      case session::Action::commit_message:
+        co_await commit_message(std::move(*out.envelope));
+        if (session_->wants_close()) {
+          co_await flush();
+          co_return false;
+        }
+        break;
+      case session::Action::abort_message:
+        writer_.reset();
+        writer_error_.reset();
+        break;
+      case session::Action::close:
+        co_await flush();
+        co_return false;
+    }
+  }
+}
+
+asio::awaitable<bool> Connection::start_tls() {
+  if (!co_await flush()) co_return false;
+  // DESIGN §3.2, RFC 3207 §4.2: bytes pipelined after STARTTLS are discarded, never read as
+  // commands after the handshake.
+  in_.clear();
+  in_.shrink_to_fit();
+  auto contexts = server_.tls.current();
+  if (!contexts) co_return false;
+  arm(server_.command_timeout);
+  boost::system::error_code ec;
+  co_await stream_.handshake(std::move(contexts), ec);
+  disarm();
+  if (ec) {
+    spdlog::debug("starttls handshake failed client={}:{}: {}", client_address_, client_port_, ec.message());
+    co_return false;
+  }
+  session_->on_tls_started(to_session(stream_.tls_facts()));
+  co_return true;
+}
+
+asio::awaitable<void> Connection::commit_message(session::Envelope envelope) {
+  base::Result<std::string> result = base::fail("spool: no message file");
+  if (writer_error_) {
+    result = std::unexpected(*writer_error_);
+  } else if (writer_) {
+    queue::Record record = to_record(std::move(envelope));
+    result = co_await async_commit(server_.spool, std::move(writer_), std::move(record), timer_.get_executor());
+  }
+  writer_.reset();
+  writer_error_.reset();
+  if (result) {
+    spdlog::info("queued id={} client={} listener={}", *result, client_address_, listener_.settings.listener_name);
+  } else {
+    spdlog::error("spool commit failed client={}: {}", client_address_, result.error().message);
+  }
+  session::Output out;
+  session_->on_commit_result(result, out);
+  out_ += out.replies;
+}
+
+asio::awaitable<bool> Connection::flush() {
+  if (out_.empty()) co_return true;
+  // A client that does not read its replies is as idle as one that does not write.
+  arm(server_.idle_timeout);
+  boost::system::error_code ec;
+  co_await stream_.write(asio::buffer(out_), ec);
+  disarm();
+  out_.clear();
+  if (out_.capacity() > max_read_chunk) out_.shrink_to_fit();
+  co_return !ec;
+}
+
+asio::awaitable<bool> Connection::read_more() {
+  if (shutdown_requested_ || session_->wants_close()) co_return false;
+  auto now = steady_clock::now();
+  if (in_.empty()) {
+    partial_since_ = now;
+    if (in_.capacity() > max_read_chunk) in_.shrink_to_fit();
+  }
+  // Idle timeout between bytes; command timeout bounds one command line dribbled slowly.
+  set_deadline(std::min(now + server_.idle_timeout, partial_since_ + server_.command_timeout));
+  if (in_.size() > max_buffered_input) co_return false;
+  std::size_t old = in_.size();
+  in_.resize(old + read_chunk_);
+  boost::system::error_code ec;
+  std::size_t n = co_await stream_.read_some(asio::buffer(in_.data() + old, read_chunk_), ec);
+  disarm();
+  in_.resize(old + n);
+  if (ec) co_return false;
+  // Grow reads while the client streams (DATA), shrink back when it is chatty.
+  read_chunk_ = n == read_chunk_ ? std::min(read_chunk_ * 2, max_read_chunk) : min_read_chunk;
+  co_return true;
+}
+
+}  // namespace postern::server

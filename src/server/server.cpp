@@ -1,0 +1,256 @@
+#include "server/server.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <functional>
+#include <list>
+#include <thread>
+
+#include "auth/account_store.hpp"
+#include "observe/log.hpp"
+#include "server/connection.hpp"
+#include "smtp/replies.hpp"
+
+namespace postern::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+/// One I/O thread with its own io_context: every connection lives on exactly one worker, so a
+/// connection's state is never touched by two threads (DESIGN §4: one thread per core).
+struct Worker {
+  asio::io_context context{1};
+  asio::executor_work_guard<asio::io_context::executor_type> guard = asio::make_work_guard(context);
+  ConnectionRegistry connections;
+  std::thread thread;
+};
+
+struct BoundListener {
+  const config::Listener* config;
+  ListenerContext context;
+  std::unique_ptr<tcp::acceptor> acceptor;
+};
+
+std::string client_ip(const tcp::endpoint& ep) {
+  auto a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  return a.to_string();
+}
+
+ListenerContext make_listener_context(const config::Config& cfg, const config::Listener& l, bool have_tls) {
+  ListenerContext ctx;
+  ctx.settings.hostname = cfg.hostname;
+  ctx.settings.listener_name = l.name;
+  ctx.settings.kind = l.kind;
+  ctx.implicit_tls = l.kind == config::ListenerKind::submissions;
+  ctx.settings.starttls_available = have_tls && !ctx.implicit_tls;
+  ctx.settings.require_tls = l.require_tls;
+  ctx.settings.require_auth = l.require_auth;
+  ctx.settings.limits = cfg.limits.session;
+  ctx.trusted_networks = l.trusted_networks;
+  return ctx;
+}
+
+// Refuses a connection over the limits: plaintext listeners hear why (RFC 5321 §3.1 allows 421
+// instead of 220); an implicit-TLS listener just closes, since a handshake would cost more than
+// the refusal is worth under overload.
+asio::awaitable<void> refuse(tcp::socket socket, bool implicit_tls, smtp::ReplyCode why) {
+  if (!implicit_tls) {
+    std::string reply = smtp::format_reply(why);
+    co_await asio::async_write(socket, asio::buffer(reply), asio::as_tuple(asio::use_awaitable));
+  }
+  boost::system::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+}
+
+class Server {
+ public:
+  Server(const config::Config& cfg, ServerContext& shared, std::vector<std::unique_ptr<Worker>>& workers)
+      : cfg_(cfg), shared_(shared), workers_(workers) {}
+
+  base::Result<void> bind(asio::io_context& main) {
+    for (const auto& l : cfg_.listeners) {
+      BoundListener b{&l, make_listener_context(cfg_, l, !shared_.tls.empty()), nullptr};
+      boost::system::error_code ec;
+      auto address = asio::ip::make_address(l.address, ec);
+      if (ec) return base::fail("listener " + l.name + ": bad address " + l.address);
+      tcp::endpoint ep(address, l.port);
+      b.acceptor = std::make_unique<tcp::acceptor>(main);
+      b.acceptor->open(ep.protocol(), ec);
+      if (!ec) b.acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+      if (!ec) b.acceptor->bind(ep, ec);
+      if (!ec) b.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) return base::fail("listener " + l.name + ": cannot listen on " + l.address + ":" + std::to_string(l.port) + ": " + ec.message());
+      listeners_.push_back(std::move(b));
+    }
+    return {};
+  }
+
+  void start(asio::io_context& main) {
+    for (auto& l : listeners_) asio::co_spawn(main, accept_loop(l), asio::detached);
+    for (auto& l : listeners_) {
+      spdlog::info("listening on {}:{} ({} {})", l.config->address, l.config->port, l.config->name,
+                   l.context.implicit_tls ? "implicit TLS" : (l.context.settings.require_tls ? "STARTTLS required" : "STARTTLS offered"));
+    }
+  }
+
+  void stop_accepting() {
+    for (auto& l : listeners_) {
+      boost::system::error_code ignored;
+      l.acceptor->close(ignored);
+    }
+  }
+
+ private:
+  asio::awaitable<void> accept_loop(BoundListener& l) {
+    for (std::size_t next = 0;; ++next) {
+      Worker& w = *workers_[next % workers_.size()];
+      auto [ec, socket] = co_await l.acceptor->async_accept(w.context, asio::as_tuple(asio::use_awaitable));
+      if (ec == asio::error::operation_aborted) co_return;
+      if (ec) {
+        // EMFILE and friends: back off briefly rather than spin.
+        spdlog::warn("accept on {}: {}", l.config->name, ec.message());
+        asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(100));
+        co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      boost::system::error_code peer_ec;
+      auto peer = socket.remote_endpoint(peer_ec);
+      if (peer_ec) continue;
+      std::string ip = client_ip(peer);
+      socket.set_option(tcp::no_delay(true), peer_ec);
+      auto verdict = shared_.limiter.try_acquire(ip);
+      if (verdict != ConnectionLimiter::Verdict::ok) {
+        auto why = verdict == ConnectionLimiter::Verdict::too_many_total ? smtp::replies::too_many_connections
+                                                                        : smtp::replies::too_many_connections_from_ip;
+        spdlog::info("refused connection from {}: {}", ip, why.text);
+        asio::co_spawn(w.context, refuse(std::move(socket), l.context.implicit_tls, why), asio::detached);
+        continue;
+      }
+      asio::post(w.context, [this, &w, &l, socket = std::move(socket), ip = std::move(ip), port = peer.port()]() mutable {
+        auto c = std::make_shared<Connection>(std::move(socket), l.context, shared_, w.connections, std::move(ip), port);
+        asio::co_spawn(w.context, c->run(), asio::detached);
+      });
+    }
+  }
+
+  const config::Config& cfg_;
+  ServerContext& shared_;
+  std::vector<std::unique_ptr<Worker>>& workers_;
+  std::list<BoundListener> listeners_;
+};
+
+// Connections get `shutdown_grace` to say 421 and close (a commit in flight finishes in that
+// time); whatever still hangs on a client that does not read is then dropped. A message whose
+// commit completed but whose 250 was not delivered is kept: the client retries, nothing is lost.
+void stop_workers(std::vector<std::unique_ptr<Worker>>& workers) {
+  constexpr auto shutdown_grace = std::chrono::seconds(10);
+  auto until = std::chrono::steady_clock::now() + shutdown_grace;
+  for (auto& w : workers) {
+    while (!w->context.stopped() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    w->context.stop();
+    w->thread.join();
+  }
+}
+
+}  // namespace
+
+int run(const config::Config& cfg) {
+  if (auto r = observe::setup_logging(cfg.log_level); !r) {
+    std::fprintf(stderr, "postern: %s\n", r.error().message.c_str());
+    return 2;
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto spool = queue::Spool::open(cfg.data_dir / "queue");
+  if (!spool) {
+    spdlog::critical("cannot open the spool: {}", spool.error().message);
+    return 1;
+  }
+  auto store = auth::AccountStore::open(cfg.data_dir / "postern.db");
+  if (!store) {
+    spdlog::critical("cannot open the account store: {}", store.error().message);
+    return 1;
+  }
+  std::vector<net::CertificateFiles> certs;
+  for (const auto& c : cfg.tls.certificates) certs.push_back({c.cert_file, c.key_file});
+  net::TlsProvider tls(certs, cfg.tls.min_version);
+  if (!tls.empty()) {
+    if (auto r = tls.reload(); !r) {
+      spdlog::critical("{}", r.error().message);
+      return 1;
+    }
+  }
+  policy::RelayPolicy relay(cfg.local_domains, **store);
+  base::SystemClock clock;
+  ConnectionLimiter limiter(cfg.limits.max_connections, cfg.limits.max_connections_per_ip);
+  ServerContext shared{relay, clock, **spool, tls, limiter, cfg.limits.idle_timeout, cfg.limits.command_timeout};
+
+  unsigned n = cfg.threads != 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (unsigned i = 0; i < n; ++i) workers.push_back(std::make_unique<Worker>());
+
+  asio::io_context main{1};
+  // Signals are caught before any thread starts, so an early SIGTERM is never the default kill.
+  asio::signal_set stop_signals(main, SIGTERM, SIGINT);
+  asio::signal_set hup(main, SIGHUP);
+  Server server(cfg, shared, workers);
+  if (auto r = server.bind(main); !r) {
+    spdlog::critical("{}", r.error().message);
+    return 1;
+  }
+  for (auto& w : workers) w->thread = std::thread([&ctx = w->context] { ctx.run(); });
+  server.start(main);
+
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      if (tls.empty()) {
+        spdlog::info("SIGHUP: no TLS certificates configured, nothing to reload");
+      } else if (auto r = tls.reload(); r) {
+        spdlog::info("SIGHUP: TLS certificates reloaded; open connections keep theirs");
+      } else {
+        spdlog::error("SIGHUP: TLS reload failed, keeping the old certificates: {}", r.error().message);
+      }
+      wait_hup();
+    });
+  };
+  wait_hup();
+  stop_signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", sig);
+    server.stop_accepting();
+    hup.cancel();
+    for (auto& w : workers) {
+      asio::post(w->context, [&w] {
+        // Copy: a connection may finish (and unregister) while we walk the set.
+        std::vector<Connection*> live(w->connections.begin(), w->connections.end());
+        for (auto* c : live) c->request_shutdown();
+      });
+      w->guard.reset();
+    }
+  });
+  spdlog::info("postern {} ready", POSTERN_VERSION);
+  main.run();
+  stop_workers(workers);
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace postern::server
