@@ -3,6 +3,7 @@
 // storage together with their directory entries. Concurrent commits share fsyncs (group commit).
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -47,6 +48,14 @@ class Writer {
   virtual std::uint64_t size() const = 0;
 };
 
+/// What Spool::open found and did, for the start-up log line.
+struct Recovery {
+  bool recovered = false;       ///< false: another process holds the spool, recovery was left to it
+  std::size_t committed = 0;    ///< messages in the queue
+  std::size_t removed_tmp = 0;  ///< unfinished receptions removed from tmp/
+  std::size_t corrupt = 0;      ///< unreadable records moved aside to corrupt/ (kept, never deleted)
+};
+
 /// The spool directory.
 ///
 /// Layout and recovery are the spool's business (see spool.cpp). Thread-safe: any I/O thread
@@ -57,6 +66,10 @@ class Spool {
   /// Opens (creating if needed) `dir`, recovers what a crash left: committed messages stay,
   /// unfinished temporary files are removed.
   static base::Result<std::unique_ptr<Spool>> open(const std::filesystem::path& dir);
+  /// Opens an existing `dir` for list/find/read_message only (`postern queue …` beside a running
+  /// server): creates nothing, takes no lock, runs no recovery, starts no thread; begin and
+  /// commit fail.
+  static base::Result<std::unique_ptr<Spool>> open_read_only(const std::filesystem::path& dir);
   virtual ~Spool() = default;
 
   virtual base::Result<std::unique_ptr<Writer>> begin() = 0;
@@ -72,6 +85,8 @@ class Spool {
   virtual base::Result<Record> find(std::string_view id) const = 0;
   /// The stored message bytes (Received: included).
   virtual base::Result<std::string> read_message(std::string_view id) const = 0;
+  /// What open() recovered.
+  virtual Recovery recovery() const { return {}; }
 };
 
 /// Record <-> JSON (the `queue list --json` shape: id, sender, recipients, size, message_id,
