@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <iostream>
 #include <string>
 #include <system_error>
@@ -36,7 +37,11 @@ fs::path config_path(const ConfigChoice& choice) {
 std::optional<config::Config> load_config(const fs::path& file) {
   auto config = config::load_file(file);
   if (!config) {
-    print_error(config.error());
+    // The lines are already `FILE:LINE: what is wrong`, the form editors and CI logs jump to;
+    // no program-name prefix in front of them.
+    std::string_view text = config.error();
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(text.size()), text.data());
     return std::nullopt;
   }
   return std::move(*config);
