@@ -25,6 +25,14 @@ struct Listener {
   bool require_tls = false;   ///< default: true for submission/submissions, false for smtp
   bool require_auth = false;  ///< default: true for submission/submissions, false for smtp
   std::vector<policy::Cidr> trusted_networks;  ///< may relay without AUTH; default none
+  /// SASL mechanisms offered here, strongest first; empty = the defaults (every enabled
+  /// mechanism). Names as registered, e.g. "SCRAM-SHA-256-PLUS", "PLAIN".
+  std::vector<std::string> auth_mechanisms;
+  /// DESIGN §3.1: AUTH before TLS, and PLAIN/LOGIN in clear text, only with this explicit,
+  /// loudly named opt-in (`insecure_auth_without_tls = true`). Default false.
+  bool insecure_auth_without_tls = false;
+  /// Ask for a TLS client certificate (for SASL EXTERNAL). Default false.
+  bool request_client_certificate = false;
   int line = 0;  ///< where it was declared, for later messages
 };
 
@@ -48,6 +56,25 @@ struct Limits {
   std::size_t max_connections_per_ip = 50;    ///< per client address, then 421 4.7.0 at connect
 };
 
+/// `[auth]`: how passwords and verifiers are handled.
+struct Auth {
+  bool cram_md5 = false;  ///< offer CRAM-MD5 at all (per account it also needs enabling)
+  std::uint32_t scram_iterations = 4096;  ///< for new SCRAM verifiers (RFC 7677 §4: at least 4096)
+  std::chrono::seconds cache_ttl{60};     ///< verified-credential cache; 0 disables it
+  std::filesystem::path client_ca;        ///< CA bundle for client certificates (EXTERNAL); empty: none
+};
+
+/// `[oauth]`: bearer tokens (JWTs) for OAUTHBEARER and XOAUTH2. Absent = token mechanisms off.
+struct OAuth {
+  bool enabled = false;
+  std::string issuer;    ///< required "iss"
+  std::string audience;  ///< required "aud" (one of, when the token has a list)
+  std::vector<std::filesystem::path> public_keys;  ///< PEM public keys (RS256, ES256, EdDSA)
+  std::filesystem::path jwks_file;                 ///< or/and a JWKS JSON file
+  std::string account_claim = "email";             ///< claim naming the account
+  std::chrono::seconds leeway{60};                 ///< for exp/nbf/iat
+};
+
 struct Config {
   std::filesystem::path file;      ///< the file this came from (absolute)
   std::string hostname;            ///< required
@@ -56,6 +83,8 @@ struct Config {
   std::vector<Listener> listeners;  ///< at least one
   Tls tls;
   Limits limits;
+  Auth auth;
+  OAuth oauth;
   unsigned threads = 0;  ///< I/O threads; 0 = one per core
   std::string log_level = "info";
 };
@@ -66,6 +95,12 @@ struct Config {
 std::expected<Config, std::string> load_file(const std::filesystem::path& file);
 /// The same from text already in memory (`file` is used for messages and relative paths).
 std::expected<Config, std::string> load_string(std::string_view text, const std::filesystem::path& file);
+
+/// The SASL mechanisms `listener` offers once TLS is up, strongest first: its
+/// `auth_mechanisms`, or by default every mechanism Postern has, less CRAM-MD5 unless
+/// `[auth] cram_md5` and less OAUTHBEARER/XOAUTH2 without `[oauth]`. What the session then
+/// advertises depends on the connection (TLS, channel bindings): see session::AuthSettings.
+std::vector<std::string> offered_mechanisms(const Config& config, const Listener& listener);
 
 /// The dev-mode configuration file text: complete and commented, so an operator can edit it.
 /// Listeners on 127.0.0.1:2525 (smtp), :2587 (submission), :2465 (submissions); local domain

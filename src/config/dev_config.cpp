@@ -54,6 +54,27 @@ min_version = "TLSv1.2"
 cert = "tls/cert.pem"
 key = "tls/key.pem"
 
+[auth]
+# Offer CRAM-MD5 (RFC 2195). Its secret is a password equivalent, so it is off unless wanted;
+# an account also needs it enabled before it gets a CRAM-MD5 secret.
+cram_md5 = false
+# PBKDF2 iterations of new SCRAM verifiers (RFC 7677 §4: at least 4096).
+scram_iterations = 4096
+# How long a verified credential is remembered, so repeated logins skip argon2id; 0 disables it.
+cache_ttl = "1m"
+# CA bundle (PEM) that client certificates are checked against (SASL EXTERNAL); none by default.
+# client_ca = "tls/client-ca.pem"
+
+# Bearer tokens (JWTs) for OAUTHBEARER and XOAUTH2. Without this section those mechanisms are
+# not offered. Dev mode signs tokens with oauth/issuer.key: `postern oauth mint-token ADDRESS`.
+[oauth]
+issuer = "postern-dev"
+audience = "postern"
+public_keys = ["oauth/issuer.pub.pem"]
+account_claim = "email"
+# Clock skew allowed on exp, nbf and iat.
+leeway = "1m"
+
 # Inbound mail for the local domains (the port-25 role). Relays only for authenticated clients
 # and trusted networks; STARTTLS is offered because a certificate is configured.
 [[listener]]
@@ -63,6 +84,12 @@ name = "smtp"                  # in logs and metrics; defaults to the kind, must
 require_tls = false            # true: nothing but EHLO/STARTTLS/NOOP/RSET/QUIT before TLS
 require_auth = false           # true: MAIL FROM only after AUTH
 trusted_networks = []          # CIDR networks that may relay without AUTH, e.g. ["10.0.0.0/8"]
+# SASL mechanisms offered after STARTTLS, strongest first; leave out for every enabled one.
+# auth_mechanisms = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN"]
+# AUTH before TLS (PLAIN and LOGIN in clear text!): only for a test box that cannot do TLS.
+insecure_auth_without_tls = false
+# Ask clients for a TLS certificate (checked against [auth] client_ca).
+request_client_certificate = false
 
 # Message submission with STARTTLS (the port-587 role, RFC 6409).
 [[listener]]

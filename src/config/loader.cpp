@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/strings.hpp"
+#include "config/auth_sections.hpp"
 #include "config/config.hpp"
 #include "config/reader.hpp"
 #include "config/syntax.hpp"
@@ -24,27 +25,8 @@ using namespace std::chrono_literals;
 constexpr std::uint64_t KiB = 1024;
 constexpr std::uint64_t GiB = 1024 * 1024 * 1024;
 
-std::filesystem::path resolve(const std::filesystem::path& base, std::string_view written) {
-  std::filesystem::path p(written);
-  if (p.is_relative()) p = base / p;
-  p = p.lexically_normal();
-  // "/srv/postern/." normalises to "/srv/postern/"; keep the directory's own name last.
-  if (!p.has_filename() && p != p.root_path()) p = p.parent_path();
-  return p;
-}
-
-// Existence and permission only: whether cert and key belong together is for the TLS layer
-// at server start.
-std::optional<std::string> unreadable(const std::filesystem::path& file) {
-  std::error_code ec;
-  auto status = std::filesystem::status(file, ec);
-  if (ec) return ec.message();
-  if (!std::filesystem::is_regular_file(status)) return "not a regular file";
-  std::FILE* f = std::fopen(file.c_str(), "rb");
-  if (f == nullptr) return std::strerror(errno);
-  std::fclose(f);
-  return std::nullopt;
-}
+using detail::resolve;
+using detail::unreadable;
 
 std::string not_a_domain(std::string_view key, std::string_view value) {
   bool non_ascii = std::ranges::any_of(value, [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
@@ -194,6 +176,7 @@ struct ListenerEntry {
   std::uint32_t kind_line = 0;
   std::uint32_t address_line = 0;
   std::uint32_t require_tls_line = 0;
+  detail::ListenerAuthLines auth_lines;
 };
 
 // The label must exist before the table is read (its unknown keys are reported at once), so it
@@ -317,7 +300,8 @@ bool read_requirements(const Section& s, bool kind_known, ListenerEntry& entry) 
 
 ListenerEntry read_listener(const toml::table& table, std::size_t index, Diagnostics& diagnostics) {
   Section s(table, listener_label(table, index), detail::line_of(table), diagnostics,
-            {"kind", "address", "name", "require_tls", "require_auth", "trusted_networks"});
+            {"kind", "address", "name", "require_tls", "require_auth", "trusted_networks",
+             detail::listener_auth_keys[0], detail::listener_auth_keys[1], detail::listener_auth_keys[2]});
   ListenerEntry entry;
   entry.listener.line = s.line();
   entry.name_line = s.line_of("name");
@@ -330,7 +314,8 @@ ListenerEntry read_listener(const toml::table& table, std::size_t index, Diagnos
   bool name_ok = read_name(s, entry);
   bool requirements_ok = read_requirements(s, kind_ok, entry);
   bool networks_ok = read_trusted_networks(s, entry.listener);
-  entry.complete = kind_ok && address_ok && name_ok && requirements_ok && networks_ok;
+  bool auth_ok = read_listener_auth(s, entry.listener, entry.auth_lines);
+  entry.complete = kind_ok && address_ok && name_ok && requirements_ok && networks_ok && auth_ok;
   return entry;
 }
 
@@ -390,6 +375,9 @@ void read_listeners(const Section& top, std::size_t certificates_written, Diagno
     entries.push_back(read_listener(*tables->get(i)->as_table(), i, diagnostics));
   }
   check_listeners(entries, certificates_written, diagnostics);
+  for (const auto& e : entries) {
+    if (e.complete) check_listener_auth(e.listener, e.auth_lines, config, diagnostics);
+  }
   for (auto& e : entries) config.listeners.push_back(std::move(e.listener));
 }
 
@@ -412,7 +400,8 @@ std::expected<Config, std::string> load_string(std::string_view text, const std:
 
   Diagnostics diagnostics(shown);
   Section top(root, "", 0, diagnostics,
-              {"hostname", "local_domains", "data_dir", "threads", "log_level", "limits", "tls", "listener"});
+              {"hostname", "local_domains", "data_dir", "threads", "log_level", "limits", "tls", "auth", "oauth",
+               "listener"});
   read_top(top, base, config);
   if (const auto* limits = top.table("limits", "limits")) {
     read_limits(Section(*limits, "limits", detail::line_of(*limits), diagnostics,
@@ -427,6 +416,17 @@ std::expected<Config, std::string> load_string(std::string_view text, const std:
                  diagnostics, config.tls);
   } else if (top.has("tls")) {
     certificates_written = 1;  // reported as a wrong type already
+  }
+  // Before the listeners: their mechanism lists are checked against what these enable.
+  if (const auto* auth = top.table("auth", "auth")) {
+    read_auth(Section(*auth, "auth", detail::line_of(*auth), diagnostics,
+                      {"cram_md5", "scram_iterations", "cache_ttl", "client_ca"}),
+              base, config.auth);
+  }
+  if (const auto* oauth = top.table("oauth", "oauth")) {
+    read_oauth(Section(*oauth, "oauth", detail::line_of(*oauth), diagnostics,
+                       {"issuer", "audience", "public_keys", "jwks_file", "account_claim", "leeway"}),
+               base, config.oauth);
   }
   read_listeners(top, certificates_written, diagnostics, config);
 

@@ -1,6 +1,9 @@
 #include "config/reader.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "config/units.hpp"
 
@@ -53,6 +56,28 @@ std::string Diagnostics::render() const {
   }
   if (sorted.size() > kMaxReported) out += message("\n{}: {} more errors", file_, sorted.size() - kMaxReported);
   return out;
+}
+
+std::filesystem::path resolve(const std::filesystem::path& base, std::string_view written) {
+  std::filesystem::path p(written);
+  if (p.is_relative()) p = base / p;
+  p = p.lexically_normal();
+  // "/srv/postern/." normalises to "/srv/postern/"; keep the directory's own name last.
+  if (!p.has_filename() && p != p.root_path()) p = p.parent_path();
+  return p;
+}
+
+// Existence and permission only: whether a file's content is usable (a certificate matching its
+// key, a parseable public key) is for the module that loads it at server start.
+std::optional<std::string> unreadable(const std::filesystem::path& file) {
+  std::error_code ec;
+  auto status = std::filesystem::status(file, ec);
+  if (ec) return ec.message();
+  if (!std::filesystem::is_regular_file(status)) return "not a regular file";
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (f == nullptr) return std::strerror(errno);
+  std::fclose(f);
+  return std::nullopt;
 }
 
 std::uint32_t line_of(const toml::node& node) { return node.source().begin.line; }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -59,6 +60,13 @@ class Diagnostics {
   std::string file_;
   std::vector<Item> items_;
 };
+
+/// `written` as an absolute, normalised path; a relative one is taken from `base` (the directory
+/// of the configuration file).
+std::filesystem::path resolve(const std::filesystem::path& base, std::string_view written);
+
+/// Why `file` cannot be read as a regular file, or nullopt when it can.
+std::optional<std::string> unreadable(const std::filesystem::path& file);
 
 /// The line a node starts on (1-based), 0 when toml++ recorded none.
 std::uint32_t line_of(const toml::node& node);

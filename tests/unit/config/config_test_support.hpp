@@ -1,6 +1,6 @@
 #pragma once
-// A scratch directory laid out like a configuration directory: tls/cert.pem and tls/key.pem
-// exist (empty: the loader checks only that they can be read).
+// A scratch directory laid out like a configuration directory: tls/cert.pem, tls/key.pem and
+// oauth/issuer.pub.pem exist (empty: the loader checks only that they can be read).
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -22,6 +22,8 @@ class ConfigDir {
     std::filesystem::create_directories(path_ / "tls");
     write("tls/cert.pem", "");
     write("tls/key.pem", "");
+    std::filesystem::create_directories(path_ / "oauth");
+    write("oauth/issuer.pub.pem", "");
   }
   ~ConfigDir() {
     std::error_code ec;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "config/config.hpp"
 #include "config_test_support.hpp"
 
@@ -67,6 +69,33 @@ TEST(DevConfig, SpellsOutTheDefaults) {
   EXPECT_EQ(got.command_timeout, want.command_timeout);
   EXPECT_EQ(got.max_connections, want.max_connections);
   EXPECT_EQ(got.max_connections_per_ip, want.max_connections_per_ip);
+  EXPECT_EQ(c->auth.cram_md5, defaults.auth.cram_md5);
+  EXPECT_EQ(c->auth.scram_iterations, defaults.auth.scram_iterations);
+  EXPECT_EQ(c->auth.cache_ttl, defaults.auth.cache_ttl);
+  EXPECT_EQ(c->auth.client_ca, defaults.auth.client_ca);
+  EXPECT_EQ(c->oauth.account_claim, defaults.oauth.account_claim);
+  EXPECT_EQ(c->oauth.leeway, defaults.oauth.leeway);
+  const Listener listener_defaults;
+  for (const auto& l : c->listeners) {
+    EXPECT_EQ(l.insecure_auth_without_tls, listener_defaults.insecure_auth_without_tls) << l.name;
+    EXPECT_EQ(l.request_client_certificate, listener_defaults.request_client_certificate) << l.name;
+    EXPECT_TRUE(l.auth_mechanisms.empty()) << l.name;
+  }
+}
+
+// auth.md: dev mode signs its own tokens, so the dev file turns the token mechanisms on.
+TEST(DevConfig, TrustsTheDevTokenIssuer) {
+  ConfigDir dir;
+  auto c = load_file(dir.write("postern.toml", dev_config_text()));
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_TRUE(c->oauth.enabled);
+  EXPECT_EQ(c->oauth.issuer, "postern-dev");
+  EXPECT_EQ(c->oauth.audience, "postern");
+  EXPECT_EQ(c->oauth.public_keys, std::vector<std::filesystem::path>{dir.path() / "oauth" / "issuer.pub.pem"});
+  EXPECT_EQ(c->oauth.account_claim, "email");
+  auto offered = offered_mechanisms(*c, c->listeners[1]);
+  EXPECT_NE(std::ranges::find(offered, "OAUTHBEARER"), offered.end());
+  EXPECT_EQ(std::ranges::find(offered, "CRAM-MD5"), offered.end());
 }
 
 TEST(DevConfig, WritesEveryOption) {
@@ -97,7 +126,19 @@ TEST(DevConfig, WritesEveryOption) {
                                "name",
                                "require_tls",
                                "require_auth",
-                               "trusted_networks"}) {
+                               "trusted_networks",
+                               "insecure_auth_without_tls",
+                               "request_client_certificate",
+                               "[auth]",
+                               "cram_md5",
+                               "scram_iterations",
+                               "cache_ttl",
+                               "[oauth]",
+                               "issuer",
+                               "audience",
+                               "public_keys",
+                               "account_claim",
+                               "leeway"}) {
     std::string written = key.starts_with('[') ? "\n" + std::string(key) + "\n" : "\n" + std::string(key) + " = ";
     EXPECT_NE(text.find(written), std::string::npos) << key;
   }
