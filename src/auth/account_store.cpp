@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "auth/credential_secrets.hpp"
 #include "auth/schema.hpp"
+#include "auth/store_detail.hpp"
 #include "base/strings.hpp"
 
 namespace postern::auth {
@@ -18,16 +20,20 @@ namespace {
 constexpr const char* find_mailbox_sql =
     "SELECT 1 FROM accounts WHERE address = ?1 UNION ALL SELECT 1 FROM aliases WHERE address = ?1 LIMIT 1";
 
-constexpr const char* find_password_sql =
-    "SELECT c.argon2id_hash, a.disabled FROM accounts a JOIN credentials c ON c.account_id = a.id "
-    "WHERE a.address = ?1 AND c.kind = 'password' AND c.revoked IS NULL "
-    "AND (c.expires IS NULL OR c.expires > ?2) LIMIT 1";
-
-/// Fixed salt bytes for the dummy hash: it guards timing only and never has to be secret.
-class FixedRandom final : public base::Random {
- public:
-  void fill(std::span<std::byte> out) override { std::ranges::fill(out, std::byte{0x5a}); }
-};
+// Everything a login needs, in one statement so that it reads one snapshot: the account, each
+// credential (the account password first) with both SCRAM verifiers, and the generation.
+constexpr const char* find_login_sql =
+    "SELECT a.address, a.disabled, a.cram_md5_enabled, (SELECT value FROM generation WHERE id = 1), "
+    "c.id, c.name, c.argon2id_hash, c.legacy_hash, c.cram_md5_secret, c.expires, c.revoked_at, "
+    "c.allowed_senders, c.allowed_networks, "
+    "s1.salt, s1.iterations, s1.stored_key, s1.server_key, "
+    "s2.salt, s2.iterations, s2.stored_key, s2.server_key "
+    "FROM accounts a "
+    "LEFT JOIN credentials c ON c.account_id = a.id "
+    "LEFT JOIN scram_verifiers s1 ON s1.credential_id = c.id AND s1.mechanism = 'SCRAM-SHA-1' "
+    "LEFT JOIN scram_verifiers s2 ON s2.credential_id = c.id AND s2.mechanism = 'SCRAM-SHA-256' "
+    "WHERE a.address = ?1 "
+    "ORDER BY c.kind <> 'password', c.name";
 
 base::Random& system_random() {
   static base::SystemRandom random;
@@ -51,6 +57,52 @@ base::Result<void> create_private(const std::filesystem::path& file) {
   return base::fail("cannot create " + file.string() + ": " + std::strerror(errno));
 }
 
+}  // namespace
+
+namespace detail {
+
+namespace {
+
+base::Result<bool> exists_in(sqlite::Db& db, const char* sql, std::string_view address) {
+  auto stmt = sqlite::Stmt::prepare(db, sql);
+  if (!stmt) return std::unexpected(stmt.error());
+  sqlite::Stmt::Scope scope(*stmt);
+  stmt->bind_text(1, address);
+  return stmt->step();
+}
+
+}  // namespace
+
+base::Result<bool> is_account(sqlite::Db& db, std::string_view address) {
+  return exists_in(db, "SELECT 1 FROM accounts WHERE address = ?1", address);
+}
+
+base::Result<bool> is_alias(sqlite::Db& db, std::string_view address) {
+  return exists_in(db, "SELECT 1 FROM aliases WHERE address = ?1", address);
+}
+
+base::Result<void> check_password_text(std::string_view password) {
+  if (password.empty()) return base::fail("empty password");
+  return {};
+}
+
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    if (comma != 0) out.emplace_back(text.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 base::Result<std::int64_t> account_id(sqlite::Db& db, std::string_view address) {
   auto stmt = sqlite::Stmt::prepare(db, "SELECT id FROM accounts WHERE address = ?1");
   if (!stmt) return std::unexpected(stmt.error());
@@ -62,50 +114,7 @@ base::Result<std::int64_t> account_id(sqlite::Db& db, std::string_view address) 
   return stmt->column_int64(0);
 }
 
-base::Result<bool> exists_in(sqlite::Db& db, const char* sql, std::string_view address) {
-  auto stmt = sqlite::Stmt::prepare(db, sql);
-  if (!stmt) return std::unexpected(stmt.error());
-  sqlite::Stmt::Scope scope(*stmt);
-  stmt->bind_text(1, address);
-  return stmt->step();
-}
-
-base::Result<bool> is_account(sqlite::Db& db, std::string_view address) {
-  return exists_in(db, "SELECT 1 FROM accounts WHERE address = ?1", address);
-}
-
-base::Result<bool> is_alias(sqlite::Db& db, std::string_view address) {
-  return exists_in(db, "SELECT 1 FROM aliases WHERE address = ?1", address);
-}
-
-// Inserts or replaces the account's own password credential.
-base::Result<void> store_password(sqlite::Db& db, std::int64_t id, const std::string& hash, std::int64_t now) {
-  auto stmt =
-      sqlite::Stmt::prepare(db,
-                            "INSERT INTO credentials (account_id, name, kind, argon2id_hash, created, updated) "
-                            "VALUES (?1, 'password', 'password', ?2, ?3, ?3) "
-                            "ON CONFLICT (account_id, name) DO UPDATE SET argon2id_hash = excluded.argon2id_hash, "
-                            "updated = excluded.updated, revoked = NULL, expires = NULL");
-  if (!stmt) return std::unexpected(stmt.error());
-  sqlite::Stmt::Scope scope(*stmt);
-  stmt->bind_int64(1, id);
-  stmt->bind_text(2, hash);
-  stmt->bind_int64(3, now);
-  return stmt->run();
-}
-
-base::Result<void> check_password_text(std::string_view password) {
-  if (password.empty()) return base::fail("empty password");
-  return {};
-}
-
-}  // namespace
-
-struct AccountStore::Reader {
-  sqlite::Db db;
-  sqlite::Stmt mailbox;
-  sqlite::Stmt password;
-};
+}  // namespace detail
 
 base::Result<std::string> normalize_address(std::string_view address) {
   auto at = address.rfind('@');
@@ -124,7 +133,9 @@ static base::Result<sqlite::Db> open_writer(const std::filesystem::path& file, c
   auto db = sqlite::Db::open(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                              static_cast<int>(options.write_busy_timeout.count()));
   if (!db) return std::unexpected(db.error());
-  if (auto ok = db->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL"); !ok) {
+  // secure_delete: a replaced hash, a dropped legacy hash or CRAM-MD5 secret is overwritten
+  // on disk, not left in a free page.
+  if (auto ok = db->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON"); !ok) {
     return base::fail(file.string() + ": " + ok.error().message);
   }
   return db;
@@ -132,6 +143,11 @@ static base::Result<sqlite::Db> open_writer(const std::filesystem::path& file, c
 
 base::Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesystem::path& file,
                                                                StoreOptions options) {
+  if (options.scram_iterations < sasl::scram_min_iterations || options.scram_iterations > sasl::scram_max_iterations) {
+    return base::fail("SCRAM iteration count " + std::to_string(options.scram_iterations) + " outside [" +
+                      std::to_string(sasl::scram_min_iterations) + ", " +
+                      std::to_string(sasl::scram_max_iterations) + "]");
+  }
   if (auto created = create_private(file); !created) return std::unexpected(created.error());
   auto db = open_writer(file, options);
   if (!db) return std::unexpected(db.error());
@@ -175,29 +191,42 @@ base::Result<void> AccountStore::audit(std::string_view action, std::string_view
   stmt->bind_text(3, action);
   stmt->bind_text(4, subject);
   stmt->bind_text(5, detail);
-  return stmt->run();
+  if (auto ok = stmt->run(); !ok) return ok;
+  return writer_.exec("UPDATE generation SET value = value + 1");
 }
 
-base::Result<void> AccountStore::add_account(std::string_view address, std::string_view password) {
+void AccountStore::report(const std::string& message) const {
+  if (options_.on_error) options_.on_error("account store: " + message);
+}
+
+base::Result<void> AccountStore::add_account(std::string_view address, std::string_view password, bool cram_md5) {
+  return add_account_audited(address, password, cram_md5, "account.add", cram_md5 ? "cram-md5" : "");
+}
+
+base::Result<void> AccountStore::add_account_audited(std::string_view address, std::string_view password,
+                                                     bool cram_md5, std::string_view action,
+                                                     std::string_view detail) {
   auto key = normalize_address(address);
   if (!key) return std::unexpected(key.error());
-  if (auto ok = check_password_text(password); !ok) return ok;
+  if (auto ok = detail::check_password_text(password); !ok) return ok;
   std::lock_guard lock(writer_mutex_);
   if (auto w = writable(); !w) return std::unexpected(w.error());
   // Hashed before the transaction: the write lock is never held across argon2id's cost.
-  auto hash = hash_password(password, *random_, options_.hash);
-  if (!hash) return std::unexpected(hash.error());
+  auto secrets = derive_secrets(password, *random_, options_.hash, options_.scram_iterations);
+  if (!secrets) return std::unexpected(secrets.error());
   auto tx = sqlite::Transaction::begin(writer_);
   if (!tx) return std::unexpected(tx.error());
-  auto alias = is_alias(writer_, *key);
+  auto alias = detail::is_alias(writer_, *key);
   if (!alias) return std::unexpected(alias.error());
   if (*alias) return base::fail(*key + " is already an alias");
-  auto insert = sqlite::Stmt::prepare(writer_, "INSERT INTO accounts (address, created) VALUES (?1, ?2)");
+  auto insert =
+      sqlite::Stmt::prepare(writer_, "INSERT INTO accounts (address, created, cram_md5_enabled) VALUES (?1, ?2, ?3)");
   if (!insert) return std::unexpected(insert.error());
   {
     sqlite::Stmt::Scope scope(*insert);
     insert->bind_text(1, *key);
     insert->bind_int64(2, now_seconds());
+    insert->bind_int64(3, cram_md5 ? 1 : 0);
     if (auto ok = insert->run(); !ok) {
       if (insert->extended_error() == SQLITE_CONSTRAINT_UNIQUE)
         return base::fail("account " + *key + " already exists");
@@ -205,25 +234,10 @@ base::Result<void> AccountStore::add_account(std::string_view address, std::stri
     }
   }
   std::int64_t id = sqlite3_last_insert_rowid(writer_.get());
-  if (auto ok = store_password(writer_, id, *hash, now_seconds()); !ok) return ok;
-  if (auto ok = audit("account.add", *key); !ok) return ok;
-  return tx->commit();
-}
-
-base::Result<void> AccountStore::set_password(std::string_view address, std::string_view password) {
-  auto key = normalize_address(address);
-  if (!key) return std::unexpected(key.error());
-  if (auto ok = check_password_text(password); !ok) return ok;
-  std::lock_guard lock(writer_mutex_);
-  if (auto w = writable(); !w) return std::unexpected(w.error());
-  auto hash = hash_password(password, *random_, options_.hash);
-  if (!hash) return std::unexpected(hash.error());
-  auto tx = sqlite::Transaction::begin(writer_);
-  if (!tx) return std::unexpected(tx.error());
-  auto id = account_id(writer_, *key);
-  if (!id) return std::unexpected(id.error());
-  if (auto ok = store_password(writer_, *id, *hash, now_seconds()); !ok) return ok;
-  if (auto ok = audit("password.set", *key); !ok) return ok;
+  auto credential = detail::upsert_password_row(writer_, id, secrets->argon2id, "", now_seconds());
+  if (!credential) return std::unexpected(credential.error());
+  if (auto ok = detail::write_secrets(writer_, *credential, *secrets, cram_md5, now_seconds()); !ok) return ok;
+  if (auto ok = audit(action, *key, detail); !ok) return ok;
   return tx->commit();
 }
 
@@ -234,7 +248,7 @@ base::Result<void> AccountStore::delete_account(std::string_view address) {
   if (auto w = writable(); !w) return std::unexpected(w.error());
   auto tx = sqlite::Transaction::begin(writer_);
   if (!tx) return std::unexpected(tx.error());
-  auto id = account_id(writer_, *key);
+  auto id = detail::account_id(writer_, *key);
   if (!id) return std::unexpected(id.error());
   auto del = sqlite::Stmt::prepare(writer_, "DELETE FROM accounts WHERE id = ?1");
   if (!del) return std::unexpected(del.error());
@@ -257,9 +271,9 @@ base::Result<void> AccountStore::add_alias(std::string_view alias, std::string_v
   if (auto w = writable(); !w) return std::unexpected(w.error());
   auto tx = sqlite::Transaction::begin(writer_);
   if (!tx) return std::unexpected(tx.error());
-  auto id = account_id(writer_, *key);
+  auto id = detail::account_id(writer_, *key);
   if (!id) return std::unexpected(id.error());
-  auto account = is_account(writer_, *alias_key);
+  auto account = detail::is_account(writer_, *alias_key);
   if (!account) return std::unexpected(account.error());
   if (*account) return base::fail(*alias_key + " is already an account");
   auto insert =
@@ -322,12 +336,18 @@ AccountStore::Reader* AccountStore::reader(std::string& error) const {
     error = mailbox.error().message;
     return nullptr;
   }
-  auto password = sqlite::Stmt::prepare(*db, find_password_sql);
-  if (!password) {
-    error = password.error().message;
+  auto login = sqlite::Stmt::prepare(*db, find_login_sql);
+  if (!login) {
+    error = login.error().message;
     return nullptr;
   }
-  auto entry = std::make_unique<Reader>(Reader{std::move(*db), std::move(*mailbox), std::move(*password)});
+  auto generation = sqlite::Stmt::prepare(*db, "SELECT value FROM generation WHERE id = 1");
+  if (!generation) {
+    error = generation.error().message;
+    return nullptr;
+  }
+  auto entry = std::make_unique<Reader>(
+      Reader{std::move(*db), std::move(*mailbox), std::move(*login), std::move(*generation)});
   std::lock_guard lock(readers_mutex_);
   return readers_.emplace(self, std::move(entry)).first->second.get();
 }
@@ -363,67 +383,17 @@ policy::Lookup AccountStore::find_mailbox(std::string_view local, std::string_vi
   return *row ? policy::Lookup::found : policy::Lookup::not_found;
 }
 
-const std::string& AccountStore::dummy_hash() const {
-  std::call_once(dummy_once_, [this] {
-    FixedRandom fixed;
-    auto hash = hash_password("postern-dummy-password", fixed, options_.hash);
-    if (hash) dummy_hash_ = std::move(*hash);
-  });
-  return dummy_hash_;
-}
-
-Verify AccountStore::verify_password(std::string_view address, std::string_view password) const {
-  auto key = normalize_address(address);
-  if (!key) {
-    (void)check_password(dummy_hash(), password);
-    return Verify::bad;
-  }
-  std::string error;
-  Reader* r = reader(error);
-  if (r == nullptr) {
-    if (options_.on_error) options_.on_error("account store: " + error);
-    return Verify::temporary_failure;
-  }
-  std::string hash;
-  bool disabled = false;
-  base::Result<bool> row;
-  {
-    // The statement is reset before hashing, so no read transaction stays open across it.
-    sqlite::Stmt::Scope scope(r->password);
-    r->password.bind_text(1, *key);
-    r->password.bind_int64(2, now_seconds());
-    row = r->password.step();
-    if (row && *row) {
-      hash = std::string(r->password.column_text(0));
-      disabled = r->password.column_int64(1) != 0;
-    }
-  }
-  if (!row) {
-    if (options_.on_error) options_.on_error("account store: " + row.error().message);
-    drop_reader();
-    return Verify::temporary_failure;
-  }
-  if (!*row) {
-    (void)check_password(dummy_hash(), password);
-    return Verify::bad;
-  }
-  auto check = check_password(hash, password);
-  if (!check) {
-    if (options_.on_error) options_.on_error("account store: " + *key + ": " + check.error().message);
-    return Verify::temporary_failure;
-  }
-  if (*check != HashCheck::match || disabled) return Verify::bad;
-  return Verify::ok;
-}
-
 base::Result<std::vector<Account>> AccountStore::list_accounts() const {
   std::string error;
   Reader* r = reader(error);
   if (r == nullptr) return base::fail(error);
-  auto stmt = sqlite::Stmt::prepare(r->db,
-                                    "SELECT a.address, a.disabled, a.created, al.address FROM accounts a "
-                                    "LEFT JOIN aliases al ON al.account_id = a.id "
-                                    "ORDER BY a.address COLLATE NOCASE, a.id, al.address COLLATE NOCASE");
+  auto stmt = sqlite::Stmt::prepare(
+      r->db,
+      "SELECT a.address, a.disabled, a.created, a.cram_md5_enabled, "
+      "EXISTS (SELECT 1 FROM credentials c WHERE c.account_id = a.id AND c.kind = 'password' "
+      "AND c.legacy_hash IS NOT NULL), al.address FROM accounts a "
+      "LEFT JOIN aliases al ON al.account_id = a.id "
+      "ORDER BY a.address COLLATE NOCASE, a.id, al.address COLLATE NOCASE");
   if (!stmt) return std::unexpected(stmt.error());
   sqlite::Stmt::Scope scope(*stmt);
   std::vector<Account> accounts;
@@ -436,10 +406,12 @@ base::Result<std::vector<Account>> AccountStore::list_accounts() const {
       Account account;
       account.address = address;
       account.disabled = stmt->column_int64(1) != 0;
-      account.created = std::chrono::system_clock::time_point(std::chrono::seconds(stmt->column_int64(2)));
+      account.created = detail::from_seconds(stmt->column_int64(2));
+      account.cram_md5 = stmt->column_int64(3) != 0;
+      account.legacy_password = stmt->column_int64(4) != 0;
       accounts.push_back(std::move(account));
     }
-    if (!stmt->column_is_null(3)) accounts.back().aliases.emplace_back(stmt->column_text(3));
+    if (!stmt->column_is_null(5)) accounts.back().aliases.emplace_back(stmt->column_text(5));
   }
   return accounts;
 }

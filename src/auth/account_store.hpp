@@ -1,12 +1,15 @@
 #pragma once
-// The embedded account store (SQLite): accounts, aliases and password hashes, and the local
-// mailbox directory the SMTP policy asks on every RCPT.
+// The embedded account store (SQLite): accounts, aliases, their credentials (the account
+// password and app passwords, as argon2id hashes and SCRAM verifiers), and the local mailbox
+// directory the SMTP policy asks on every RCPT.
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -18,20 +21,103 @@
 #include "base/clock.hpp"
 #include "base/random.hpp"
 #include "base/result.hpp"
+#include "policy/cidr.hpp"
 #include "policy/directory.hpp"
+#include "sasl/mechanism.hpp"
+#include "sasl/scram.hpp"
 
 namespace postern::auth {
+
+struct LegacyHash;
 
 /// The outcome of a password check. A store that cannot answer says temporary_failure, which the
 /// session turns into `454 4.7.0`, never into `535` (STYLE §6).
 enum class Verify { ok, bad, temporary_failure };
 
+using TimePoint = std::chrono::system_clock::time_point;
+
+/// The name of an account's own password among its credentials (Identity::credential).
+inline constexpr std::string_view password_credential = "password";
+/// Identity::credential of a login with a bearer token (OAUTHBEARER, XOAUTH2).
+inline constexpr std::string_view token_credential = "oauth";
+/// App password names: [A-Za-z0-9._-]{1,64}; "password" and "oauth" (any case) are reserved.
+bool valid_credential_name(std::string_view name);
+/// The generated app passwords: base::random_alnum of this length (~143 bits).
+inline constexpr std::size_t app_password_length = 24;
+
 /// One account as listed by the store.
 struct Account {
   std::string address;  ///< as it was added (local part case preserved, domain lower-case)
   bool disabled = false;
-  std::chrono::system_clock::time_point created;
+  bool cram_md5 = false;  ///< CRAM-MD5 enabled for this account
+  /// The account password is still an imported hash, waiting for its first PLAIN/LOGIN.
+  bool legacy_password = false;
+  TimePoint created;
   std::vector<std::string> aliases;  ///< sorted
+};
+
+/// What add_credential creates: an app password's name and restrictions.
+struct CredentialSpec {
+  std::string name;                             ///< see valid_credential_name()
+  std::optional<TimePoint> expires;             ///< none: never
+  std::vector<std::string> allowed_senders;     ///< addresses; empty: the account's own
+  std::vector<policy::Cidr> allowed_networks;   ///< empty: from anywhere
+};
+
+/// An app password as listed: never a secret.
+struct CredentialInfo {
+  std::string name;
+  TimePoint created;
+  std::optional<TimePoint> expires;
+  std::optional<TimePoint> revoked;
+  std::optional<TimePoint> last_used;
+  std::vector<std::string> allowed_senders;
+  std::vector<std::string> allowed_networks;  ///< CIDR text, canonical
+};
+
+/// One credential as the authenticator needs it: state, restrictions and stored secrets.
+struct StoredCredential {
+  std::int64_t id = 0;
+  std::string name;           ///< password_credential for the account password
+  std::string argon2id_hash;  ///< empty while only a legacy hash exists
+  std::string legacy_hash;    ///< an imported `{SCHEME}...` string; empty once upgraded
+  std::optional<sasl::CramSecret> cram_md5;
+  std::optional<sasl::ScramVerifier> scram_sha1;
+  std::optional<sasl::ScramVerifier> scram_sha256;
+  std::optional<TimePoint> expires;
+  std::optional<TimePoint> revoked;
+  std::vector<std::string> allowed_senders;
+  std::vector<std::string> allowed_networks;
+
+  bool is_password() const { return name == password_credential; }
+  const std::optional<sasl::ScramVerifier>& scram(sasl::ScramHash h) const {
+    return h == sasl::ScramHash::sha1 ? scram_sha1 : scram_sha256;
+  }
+};
+
+/// An account and all its credentials, read in one snapshot together with the store's
+/// generation (see AccountStore::generation()).
+struct LoginRecord {
+  std::string account;  ///< the canonical address, as stored
+  bool disabled = false;
+  bool cram_md5 = false;
+  std::int64_t generation = 0;
+  std::vector<StoredCredential> credentials;  ///< the account password first, then app passwords by name
+
+  const StoredCredential* find(std::string_view name) const;
+};
+
+/// How set_password treats CRAM-MD5 for the account.
+enum class CramMd5Change {
+  keep,     ///< as it is; a new secret is stored when it is enabled
+  enable,   ///< enable it, with the secret of the new password
+  disable,  ///< disable it and drop every CRAM-MD5 secret of the account
+};
+
+/// The outcome of importing one passwd-file entry. A store failure is an error instead.
+struct ImportOutcome {
+  bool imported = false;
+  std::string skipped_because;  ///< why not, when not imported
 };
 
 struct StoreOptions {
@@ -41,6 +127,9 @@ struct StoreOptions {
   /// How long a lookup on an I/O thread waits for a lock before answering temporary_failure.
   /// In WAL mode readers do not wait for writers, so this only bites on a wedged database.
   std::chrono::milliseconds read_busy_timeout{500};
+  /// Iteration count of new SCRAM verifiers (config `[auth] scram_iterations`); must lie within
+  /// [sasl::scram_min_iterations, sasl::scram_max_iterations].
+  std::uint32_t scram_iterations = sasl::scram_default_iterations;
   /// How long an administrative change waits for another writer (e.g. a second `postern user`).
   std::chrono::milliseconds write_busy_timeout{5000};
   /// Who makes the changes, recorded in the audit table (e.g. "cli uid=1000").
@@ -49,20 +138,28 @@ struct StoreOptions {
   std::function<void(const std::string&)> on_error;
 };
 
-/// Accounts and aliases in one SQLite file (WAL mode), implementing policy::Directory.
+/// Accounts, aliases and credentials in one SQLite file (WAL mode), implementing
+/// policy::Directory.
 ///
 /// Use: open() creates the file (mode 0600) and migrates the schema; then any thread may call
-/// find_mailbox / verify_password / list_accounts concurrently, and the administrative calls
-/// (add_account, set_password, delete_account, add_alias, delete_alias) are serialised on one
-/// writer connection, opened on first use (a server that only looks up never holds one).
-/// Each reading thread gets its own read-only connection with its own prepared statements, so
-/// lookups on the I/O threads never queue behind one another. Connections live as long as the
-/// store: it is meant for a fixed set of threads (I/O and hashing workers), not for a thread per
-/// call.
+/// the lookups (find_mailbox, find_login, generation, verify_password, list_*) concurrently,
+/// and the changes (administrative calls, complete_credential, record_last_used) are
+/// serialised on one writer connection, opened on first use (a server that only looks up never
+/// holds one). Each reading thread gets its own read-only connection with its own prepared
+/// statements, so lookups on the I/O threads never queue behind one another. Connections live
+/// as long as the store: it is meant for a fixed set of threads (I/O and hashing workers), not
+/// for a thread per call.
+///
+/// Every administrative change is recorded in the audit table and increments the generation
+/// in the same transaction, so a server's caches notice a change made by another process.
 ///
 /// Addresses are `local@domain`: the domain is lower-cased, the local part compares
-/// case-insensitively in ASCII. Passwords are hashed with argon2id before they reach SQLite;
-/// no clear-text password is ever written anywhere.
+/// case-insensitively in ASCII. Passwords are hashed before they reach SQLite; no clear-text
+/// password is ever written anywhere. Each credential keeps argon2id (PLAIN/LOGIN), SCRAM-SHA-1
+/// and SCRAM-SHA-256 verifiers, and the CRAM-MD5 secret while CRAM-MD5 is enabled for the
+/// account. An imported credential keeps its legacy hash instead until complete_credential()
+/// replaces it at its first successful PLAIN/LOGIN; until then it cannot use SCRAM or (unless
+/// imported as {CRAM-MD5}) CRAM-MD5.
 class AccountStore final : public policy::Directory {
  public:
   static base::Result<std::unique_ptr<AccountStore>> open(const std::filesystem::path& file, StoreOptions options = {});
@@ -70,10 +167,21 @@ class AccountStore final : public policy::Directory {
   AccountStore(const AccountStore&) = delete;
   AccountStore& operator=(const AccountStore&) = delete;
 
-  /// Fails when the address is already an account or an alias.
-  base::Result<void> add_account(std::string_view address, std::string_view password);
-  /// Replaces the account's password.
-  base::Result<void> set_password(std::string_view address, std::string_view password);
+  // ---- accounts and aliases -------------------------------------------------------------------
+
+  /// Fails when the address is already an account or an alias. `cram_md5` enables CRAM-MD5
+  /// for the new account.
+  base::Result<void> add_account(std::string_view address, std::string_view password, bool cram_md5 = false);
+  /// Replaces the account password: new argon2id hash, SCRAM verifiers and (when CRAM-MD5 is
+  /// or becomes enabled) CRAM-MD5 secret; drops a legacy hash, expiry and revocation.
+  base::Result<void> set_password(std::string_view address, std::string_view password,
+                                  CramMd5Change cram = CramMd5Change::keep);
+  /// A disabled account keeps its credentials but every login fails like a wrong password.
+  base::Result<void> set_disabled(std::string_view address, bool disabled);
+  /// Enabling CRAM-MD5 needs each credential's password to derive its secret: a credential
+  /// gets it at its next set_password / add_credential or its next successful PLAIN/LOGIN.
+  /// Disabling drops every secret at once.
+  base::Result<void> set_cram_md5(std::string_view address, bool enabled);
   /// Removes the account with its aliases and credentials.
   base::Result<void> delete_account(std::string_view address);
   /// Ordered by address.
@@ -82,13 +190,56 @@ class AccountStore final : public policy::Directory {
   base::Result<void> add_alias(std::string_view alias, std::string_view address);
   base::Result<void> delete_alias(std::string_view alias);
 
-  /// Checks the account's password. An unknown or disabled account is `bad` after the same
-  /// argon2id work as a wrong password, so timing does not reveal which accounts exist
-  /// (DESIGN §3.7). Costs one argon2id evaluation: call it off the I/O threads.
+  // ---- app passwords --------------------------------------------------------------------------
+
+  /// Creates an app password and returns it: app_password_length characters from the store's
+  /// Random. It is stored only hashed: the caller shows it once.
+  base::Result<std::string> add_credential(std::string_view address, const CredentialSpec& spec);
+  /// The account's app passwords (not the account password), ordered by name.
+  base::Result<std::vector<CredentialInfo>> list_credentials(std::string_view address) const;
+  /// Marks it revoked (it stays listed) and drops its SCRAM verifiers and CRAM-MD5 secret.
+  base::Result<void> revoke_credential(std::string_view address, std::string_view name);
+
+  // ---- import ---------------------------------------------------------------------------------
+
+  /// Adds an account whose password is the password field of a Dovecot passwd-file line
+  /// (see legacy_hash.hpp): {PLAIN}/{CLEARTEXT} are hashed at once; {CRAM-MD5} becomes the
+  /// account's CRAM-MD5 secret (and enables CRAM-MD5); other schemes are kept as the legacy
+  /// hash. An existing address or an unusable field is skipped with the reason.
+  base::Result<ImportOutcome> import_account(std::string_view address, std::string_view password_field);
+
+  // ---- authentication -------------------------------------------------------------------------
+
+  /// The account with every credential, or nullopt when `address` is no account (an alias is
+  /// not a login name). An error means the store cannot answer (temporary failure).
+  base::Result<std::optional<LoginRecord>> find_login(std::string_view address) const;
+  /// The change counter: different from what a cache saw means an administrative change
+  /// happened since (in this process or another).
+  base::Result<std::int64_t> generation() const;
+  /// Whether complete_credential() has something to do for `credential` after `password`
+  /// was verified: a legacy hash to replace, SCRAM verifiers or a CRAM-MD5 secret missing.
+  bool needs_completion(const LoginRecord& account, const StoredCredential& credential,
+                        std::string_view password) const;
+  /// After `password` was verified for `seen`: stores argon2id, both SCRAM verifiers and (when
+  /// enabled) the CRAM-MD5 secret, and drops the legacy hash. Writes nothing and returns false
+  /// when the credential changed since `seen` was read (e.g. `postern user passwd` ran).
+  base::Result<bool> complete_credential(const LoginRecord& account, const StoredCredential& seen,
+                                         std::string_view password);
+  /// Sets the credential's last use. Not an administrative change: no audit, no new generation.
+  base::Result<void> record_last_used(std::string_view address, std::string_view credential, TimePoint when);
+  /// The argon2id work of one wrong-password check, for logins that have nothing to check, so
+  /// that timing does not reveal which accounts and credentials exist (DESIGN §3.7).
+  void dummy_verify(std::string_view password) const;
+
+  /// Checks the account password (argon2id or an imported hash; no upgrade). An unknown or
+  /// disabled account is `bad` after the same argon2id work as a wrong password. Costs one
+  /// hash evaluation: call it off the I/O threads.
   Verify verify_password(std::string_view address, std::string_view password) const;
 
   /// Found for an account address or an alias. Any SQLite error is temporary_failure.
   policy::Lookup find_mailbox(std::string_view local, std::string_view domain) const override;
+
+  const base::Clock& clock() const { return *clock_; }
 
  private:
   struct Reader;
@@ -101,9 +252,17 @@ class AccountStore final : public policy::Directory {
   Reader* reader(std::string& error) const;
   // Drops the calling thread's reader so that the next call reopens the file from scratch.
   void drop_reader() const;
+  // Records the change and increments the generation; inside the change's transaction.
   base::Result<void> audit(std::string_view action, std::string_view subject, std::string_view detail = "");
   std::int64_t now_seconds() const;
   const std::string& dummy_hash() const;
+  void report(const std::string& message) const;
+  base::Result<ImportOutcome> import_legacy(const std::string& address, const LegacyHash& hash);
+  base::Result<void> add_account_audited(std::string_view address, std::string_view password, bool cram_md5,
+                                         std::string_view action, std::string_view detail);
+  // Sets the account's CRAM-MD5 switch (dropping the secrets when off); needs writer_mutex_
+  // and a transaction.
+  base::Result<void> set_cram_md5_locked(std::int64_t account, bool enabled);
 
   std::filesystem::path file_;
   StoreOptions options_;

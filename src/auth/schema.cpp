@@ -8,8 +8,7 @@ namespace postern::auth {
 namespace {
 
 // migrations[i] takes the database from user_version i to i + 1. Append, never edit: a
-// database in the field has run the old text. Later work adds tables (SCRAM verifiers keyed by
-// credential id, sender restrictions, lockouts) and columns with ALTER TABLE ... ADD COLUMN.
+// database in the field has run the old text.
 constexpr std::array<const char*, schema_version> migrations = {
     // 0 -> 1: accounts, aliases, credentials, audit.
     R"sql(
@@ -59,6 +58,66 @@ CREATE TABLE audit (
   subject TEXT    NOT NULL,
   detail  TEXT    NOT NULL DEFAULT ''
 );
+)sql",
+    // 1 -> 2: what SMTP AUTH needs. Every credential gets SCRAM verifiers (their own table),
+    // an optional CRAM-MD5 secret, an optional imported legacy hash, sender and network
+    // restrictions; accounts get the CRAM-MD5 switch; a generation counter lets a running
+    // server see changes made by another process. SQLite cannot drop the NOT NULL of
+    // argon2id_hash (an imported account has none until its first login), so credentials is
+    // rebuilt (https://www.sqlite.org/lang_altertable.html §7); nothing references it yet.
+    R"sql(
+ALTER TABLE accounts ADD COLUMN cram_md5_enabled INTEGER NOT NULL DEFAULT 0 CHECK (cram_md5_enabled IN (0, 1));
+
+-- kind 'password' is the account's own password (name 'password'); kind 'app' an app password
+-- (a service credential) with a name of its own. A credential has an argon2id hash, or a
+-- legacy hash imported from another server ('{SCHEME}...', e.g. from a Dovecot passwd-file)
+-- that the first successful PLAIN/LOGIN replaces with argon2id and SCRAM verifiers.
+CREATE TABLE credentials_v2 (
+  id               INTEGER PRIMARY KEY,
+  account_id       INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name             TEXT    NOT NULL,
+  kind             TEXT    NOT NULL CHECK (kind IN ('password', 'app')),
+  argon2id_hash    TEXT,
+  legacy_hash      TEXT,
+  -- The HMAC-MD5 key schedule (sasl::CramSecret), outer then inner state as Dovecot orders
+  -- them; a password equivalent, kept only while CRAM-MD5 is enabled for the account.
+  cram_md5_secret  BLOB CHECK (cram_md5_secret IS NULL OR length(cram_md5_secret) = 32),
+  created          INTEGER NOT NULL,
+  updated          INTEGER NOT NULL,
+  expires          INTEGER,  -- NULL: never
+  revoked_at       INTEGER,  -- NULL: in force
+  last_used        INTEGER,
+  allowed_senders  TEXT    NOT NULL DEFAULT '',  -- comma-separated addresses; '': the account's own
+  allowed_networks TEXT    NOT NULL DEFAULT '',  -- comma-separated CIDRs; '': anywhere
+  UNIQUE (account_id, name),
+  CHECK (argon2id_hash IS NOT NULL OR legacy_hash IS NOT NULL)
+);
+INSERT INTO credentials_v2 (id, account_id, name, kind, argon2id_hash, created, updated, expires, revoked_at,
+                            last_used)
+  SELECT id, account_id, name, kind, argon2id_hash, created, updated, expires, revoked, last_used FROM credentials;
+DROP TABLE credentials;
+ALTER TABLE credentials_v2 RENAME TO credentials;
+
+-- RFC 5802 §3: salt, iteration count, StoredKey and ServerKey, raw bytes. A credential carried
+-- over from version 1 or imported from a legacy hash has none until its next PLAIN/LOGIN.
+CREATE TABLE scram_verifiers (
+  credential_id INTEGER NOT NULL REFERENCES credentials(id) ON DELETE CASCADE,
+  mechanism     TEXT    NOT NULL CHECK (mechanism IN ('SCRAM-SHA-1', 'SCRAM-SHA-256')),
+  salt          BLOB    NOT NULL,
+  iterations    INTEGER NOT NULL,
+  stored_key    BLOB    NOT NULL,
+  server_key    BLOB    NOT NULL,
+  PRIMARY KEY (credential_id, mechanism)
+) WITHOUT ROWID;
+
+-- One row, incremented in the same transaction as every administrative change: a server
+-- compares it with what its caches saw and so notices a change made by `postern user` or
+-- `postern credential` without a restart.
+CREATE TABLE generation (
+  id    INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+);
+INSERT INTO generation (id, value) VALUES (1, 1);
 )sql",
 };
 

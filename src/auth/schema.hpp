@@ -9,7 +9,7 @@
 namespace postern::auth {
 
 /// The schema version this build writes and understands.
-inline constexpr std::int64_t schema_version = 1;
+inline constexpr std::int64_t schema_version = 2;
 
 /// Brings the database up to schema_version inside one write transaction: applies every
 /// migration after the stored `user_version`, in order, then stores the new version. Refuses a

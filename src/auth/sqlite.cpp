@@ -95,7 +95,17 @@ Stmt& Stmt::operator=(Stmt&& other) noexcept {
 Stmt::~Stmt() { sqlite3_finalize(stmt_); }
 
 void Stmt::bind_text(int index, std::string_view value) {
-  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  // An empty view may have a null data(), which SQLite would bind as NULL, not as ''.
+  static const char none = 0;
+  sqlite3_bind_text(stmt_, index, value.empty() ? &none : value.data(), static_cast<int>(value.size()),
+                    SQLITE_TRANSIENT);
+}
+
+void Stmt::bind_blob(int index, std::string_view value) {
+  // A zero-length blob needs a non-null pointer, or SQLite stores NULL.
+  static const char none = 0;
+  sqlite3_bind_blob(stmt_, index, value.empty() ? &none : value.data(), static_cast<int>(value.size()),
+                    SQLITE_TRANSIENT);
 }
 
 void Stmt::bind_int64(int index, std::int64_t value) { sqlite3_bind_int64(stmt_, index, value); }
@@ -121,6 +131,12 @@ std::string_view Stmt::column_text(int index) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, index));
   if (text == nullptr) return {};
   return {text, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
+std::string_view Stmt::column_blob(int index) const {
+  const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, index));
+  if (data == nullptr) return {};
+  return {data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
 }
 
 std::int64_t Stmt::column_int64(int index) const { return sqlite3_column_int64(stmt_, index); }

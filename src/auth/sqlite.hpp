@@ -60,6 +60,8 @@ class Stmt {
   ~Stmt();
 
   void bind_text(int index, std::string_view value);
+  /// Binds bytes that may hold any octet (salts, keys) as a BLOB.
+  void bind_blob(int index, std::string_view value);
   void bind_int64(int index, std::int64_t value);
   void bind_null(int index);
   /// true: a row is ready; false: done. An error carries SQLite's message.
@@ -67,6 +69,8 @@ class Stmt {
   /// Runs to completion, ignoring rows.
   base::Result<void> run();
   std::string_view column_text(int index) const;
+  /// The bytes of a BLOB (or TEXT) column; empty for NULL.
+  std::string_view column_blob(int index) const;
   std::int64_t column_int64(int index) const;
   bool column_is_null(int index) const;
   void reset();

@@ -225,7 +225,7 @@ TEST_F(AccountStoreTest, ExpiredOrRevokedPasswordFails) {
   EXPECT_EQ(store_->verify_password("bob@example.test", "pw"), Verify::bad);
   ASSERT_TRUE(store_->set_password("bob@example.test", "pw"));  // a new password clears the expiry
   EXPECT_EQ(store_->verify_password("bob@example.test", "pw"), Verify::ok);
-  raw_exec(db_file(), ("UPDATE credentials SET revoked = " + std::to_string(now)).c_str());
+  raw_exec(db_file(), ("UPDATE credentials SET revoked_at = " + std::to_string(now)).c_str());
   EXPECT_EQ(store_->verify_password("bob@example.test", "pw"), Verify::bad);
 }
 
