@@ -35,7 +35,7 @@ void add_config_options(CLI::App& command, ConfigChoice& choice);
 std::filesystem::path config_path(const ConfigChoice& choice);
 
 /// Loads and validates the configuration; on failure prints the `FILE:LINE: what` lines to
-/// stderr and returns nothing (the caller exits with exit_usage).
+/// stderr as they are (no `postern:` prefix) and returns nothing (the caller exits with exit_usage).
 std::optional<config::Config> load_config(const std::filesystem::path& file);
 
 /// Prints `postern: <message>` on stderr, prefixing every line of a multi-line message.
@@ -47,5 +47,7 @@ void add_serve_command(CLI::App& app, Action& action);
 void add_check_config_command(CLI::App& app, Action& action);
 void add_queue_commands(CLI::App& app, Action& action);
 void add_user_commands(CLI::App& app, Action& action);
+void add_credential_commands(CLI::App& app, Action& action);
+void add_oauth_commands(CLI::App& app, Action& action);
 
 }  // namespace postern::app

@@ -24,6 +24,8 @@ int run(int argc, char** argv) {
   add_check_config_command(app, action);
   add_queue_commands(app, action);
   add_user_commands(app, action);
+  add_credential_commands(app, action);
+  add_oauth_commands(app, action);
 
   try {
     app.parse(argc, argv);

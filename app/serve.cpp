@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "auth/account_store.hpp"
+#include "auth/token_issuer.hpp"
 #include "base/random.hpp"
 #include "cli.hpp"
 #include "net/self_signed.hpp"
@@ -82,11 +83,18 @@ base::Result<std::string> create_demo_account(const fs::path& db) {
 }
 
 // First dev start: everything config::dev_config_text() refers to (tls/cert.pem, tls/key.pem,
-// data_dir "." holding postern.db), then the configuration file itself, last.
+// oauth/issuer.key and oauth/issuer.pub.pem, data_dir "." holding postern.db), then the
+// configuration file itself, last.
 base::Result<std::string> bootstrap(const fs::path& dir, const fs::path& config_file) {
   if (auto ok = make_private_dir(dir); !ok) return std::unexpected(ok.error());
   if (auto ok = make_private_dir(dir / "tls"); !ok) return std::unexpected(ok.error());
   if (auto ok = net::write_self_signed(dir / "tls" / "cert.pem", dir / "tls" / "key.pem"); !ok) {
+    return std::unexpected(ok.error());
+  }
+  // The dev [oauth] trusts oauth/issuer.pub.pem; `postern oauth mint-token` signs with the key.
+  if (auto ok = make_private_dir(dir / "oauth"); !ok) return std::unexpected(ok.error());
+  if (auto ok = auth::TokenIssuer::generate_key_files(dir / "oauth" / "issuer.key", dir / "oauth" / "issuer.pub.pem");
+      !ok) {
     return std::unexpected(ok.error());
   }
   auto password = create_demo_account(dir / "postern.db");

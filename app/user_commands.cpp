@@ -1,51 +1,30 @@
-// `postern user …`: accounts, passwords and aliases in the account store (data_dir/postern.db).
+// `postern user …`: accounts, passwords, aliases and the Dovecot import, in the account store
+// (data_dir/postern.db).
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
 
+#include "account_cli.hpp"
 #include "auth/account_store.hpp"
+#include "auth/dovecot_import.hpp"
 #include "base/strings.hpp"
 #include "cli.hpp"
+#include "sasl/crypto.hpp"
 #include "smtp/address.hpp"
 
 namespace postern::app {
 
-namespace {
-
-struct UserArgs {
-  ConfigChoice where;
-  std::string address;
-  std::string alias;
-  bool password_stdin = false;
-};
-
-// A failure with the exit code it deserves.
-struct Failure {
-  int status;
-  std::string message;
-};
-
-template <class T>
-using Outcome = std::expected<T, Failure>;
-
-std::unexpected<Failure> usage(std::string message) { return std::unexpected(Failure{exit_usage, std::move(message)}); }
-std::unexpected<Failure> runtime(std::string message) {
-  return std::unexpected(Failure{exit_failure, std::move(message)});
-}
-
-int report(const Failure& f) {
-  print_error(f.message);
-  return f.status;
-}
-
-// The address as the store keys it (`local@domain`), checked with the SMTP path grammar
-// (RFC 5321 §4.1.2, RFC 6531 for UTF-8) and required to be in one of our local domains.
 Outcome<std::string> local_address(std::string_view text, const config::Config& config) {
   auto path = smtp::parse_path("<" + std::string(text) + ">", false, false, true);
   if (!path || !path->mailbox || path->had_source_route) return usage("invalid address: " + std::string(text));
@@ -60,6 +39,23 @@ Outcome<std::string> local_address(std::string_view text, const config::Config& 
     return usage(std::string(text) + ": " + mailbox.domain + " is not a local domain (local_domains: " + domains + ")");
   }
   return mailbox.local + "@" + mailbox.domain;
+}
+
+namespace {
+
+struct UserArgs {
+  ConfigChoice where;
+  std::string address;
+  std::string alias;
+  std::string file;
+  bool password_stdin = false;
+  bool cram_md5 = false;
+  bool no_cram_md5 = false;
+};
+
+int report(const Failure& f) {
+  if (!f.message.empty()) print_error(f.message);
+  return f.status;
 }
 
 // Restores the terminal's echo if the user interrupts the prompt.
@@ -124,74 +120,122 @@ std::string actor() {
   return who;
 }
 
-struct Context {
-  config::Config config;
-  std::unique_ptr<auth::AccountStore> store;
-};
+// The first `user add` may come before the server ever ran: data_dir is created like the
+// server creates it, private to its owner (it will hold the account database and the queue).
+Outcome<void> make_data_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return {};
+  if (dir.has_parent_path()) std::filesystem::create_directories(dir.parent_path(), ec);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return runtime("cannot create " + dir.string() + ": " + std::strerror(errno));
+  }
+  return {};
+}
 
 Outcome<Context> open_context(const ConfigChoice& where) {
   auto config = load_config(config_path(where));
   if (!config) return std::unexpected(Failure{exit_usage, ""});  // already printed
-  auto store = auth::AccountStore::open(config->data_dir / "postern.db", auth::StoreOptions{.actor = actor()});
+  if (auto made = make_data_dir(config->data_dir); !made) return std::unexpected(made.error());
+  auth::StoreOptions options{.scram_iterations = config->auth.scram_iterations, .actor = actor()};
+  auto store = auth::AccountStore::open(config->data_dir / "postern.db", std::move(options));
   if (!store) return runtime(store.error().message);
   return Context{std::move(*config), std::move(*store)};
 }
 
-// Runs `body` with the loaded configuration and open store, turning failures into exit codes.
+// The address argument checked against the local domains, then `body(address)`.
 template <class Body>
-int with_store(const UserArgs& args, Body body) {
-  auto ctx = open_context(args.where);
-  if (!ctx) return ctx.error().message.empty() ? ctx.error().status : report(ctx.error());
-  auto done = body(*ctx);
-  if (!done) return report(done.error());
-  return exit_ok;
-}
-
-Outcome<void> store_result(base::Result<void> r) {
-  if (!r) return runtime(r.error().message);
-  return {};
+int with_address(const UserArgs& args, Body body) {
+  return with_store(args.where, [&](Context& ctx) -> Outcome<void> {
+    auto address = local_address(args.address, ctx.config);
+    if (!address) return std::unexpected(address.error());
+    return body(ctx, *address);
+  });
 }
 
 int user_add(const UserArgs& args) {
-  return with_store(args, [&](Context& ctx) -> Outcome<void> {
-    auto address = local_address(args.address, ctx.config);
-    if (!address) return std::unexpected(address.error());
+  return with_address(args, [&](Context& ctx, const std::string& address) -> Outcome<void> {
     auto password = read_password(args.password_stdin);
     if (!password) return std::unexpected(password.error());
-    if (auto ok = store_result(ctx.store->add_account(*address, *password)); !ok) return ok;
-    std::cout << "account " << *address << " added\n";
+    auto added = store_result(ctx.store->add_account(address, *password, args.cram_md5));
+    sasl::crypto::wipe(*password);
+    if (!added) return added;
+    std::cout << "account " << address << " added\n";
     return {};
   });
 }
 
 int user_passwd(const UserArgs& args) {
-  return with_store(args, [&](Context& ctx) -> Outcome<void> {
-    auto address = local_address(args.address, ctx.config);
-    if (!address) return std::unexpected(address.error());
+  if (args.cram_md5 && args.no_cram_md5) return report(Failure{exit_usage, "--cram-md5 and --no-cram-md5 exclude each other"});
+  return with_address(args, [&](Context& ctx, const std::string& address) -> Outcome<void> {
     auto password = read_password(args.password_stdin);
     if (!password) return std::unexpected(password.error());
-    if (auto ok = store_result(ctx.store->set_password(*address, *password)); !ok) return ok;
-    std::cout << "password of " << *address << " changed\n";
+    auto cram = args.cram_md5      ? auth::CramMd5Change::enable
+                : args.no_cram_md5 ? auth::CramMd5Change::disable
+                                   : auth::CramMd5Change::keep;
+    auto changed = store_result(ctx.store->set_password(address, *password, cram));
+    sasl::crypto::wipe(*password);
+    if (!changed) return changed;
+    std::cout << "password of " << address << " changed\n";
+    if (cram == auth::CramMd5Change::enable) std::cout << "CRAM-MD5 enabled for " << address << "\n";
+    if (cram == auth::CramMd5Change::disable) std::cout << "CRAM-MD5 disabled for " << address << "\n";
     return {};
   });
 }
 
 int user_del(const UserArgs& args) {
-  return with_store(args, [&](Context& ctx) -> Outcome<void> {
-    auto address = local_address(args.address, ctx.config);
-    if (!address) return std::unexpected(address.error());
-    if (auto ok = store_result(ctx.store->delete_account(*address)); !ok) return ok;
-    std::cout << "account " << *address << " deleted\n";
+  return with_address(args, [&](Context& ctx, const std::string& address) -> Outcome<void> {
+    if (auto ok = store_result(ctx.store->delete_account(address)); !ok) return ok;
+    std::cout << "account " << address << " deleted\n";
+    return {};
+  });
+}
+
+int user_disable(const UserArgs& args) {
+  return with_address(args, [&](Context& ctx, const std::string& address) -> Outcome<void> {
+    if (auto ok = store_result(ctx.store->set_disabled(address, true)); !ok) return ok;
+    std::cout << "account " << address << " disabled\n";
+    return {};
+  });
+}
+
+int user_enable(const UserArgs& args) {
+  return with_address(args, [&](Context& ctx, const std::string& address) -> Outcome<void> {
+    if (auto ok = store_result(ctx.store->set_disabled(address, false)); !ok) return ok;
+    std::cout << "account " << address << " enabled\n";
+    return {};
+  });
+}
+
+int cram_enable(const UserArgs& args) {
+  return with_address(args, [&](Context& ctx, const std::string& address) -> Outcome<void> {
+    if (auto ok = store_result(ctx.store->set_cram_md5(address, true)); !ok) return ok;
+    std::cout << "CRAM-MD5 enabled for " << address
+              << " (each password gets its secret when next set, or at its next PLAIN or LOGIN)\n";
+    return {};
+  });
+}
+
+int cram_disable(const UserArgs& args) {
+  return with_address(args, [&](Context& ctx, const std::string& address) -> Outcome<void> {
+    if (auto ok = store_result(ctx.store->set_cram_md5(address, false)); !ok) return ok;
+    std::cout << "CRAM-MD5 disabled for " << address << "\n";
     return {};
   });
 }
 
 int user_list(const UserArgs& args) {
-  return with_store(args, [&](Context& ctx) -> Outcome<void> {
+  return with_store(args.where, [&](Context& ctx) -> Outcome<void> {
     auto accounts = ctx.store->list_accounts();
     if (!accounts) return runtime(accounts.error().message);
     for (const auto& account : *accounts) {
-      std::cout << account.address << (account.disabled ? " (disabled)" : "") << "\n";
+      std::string flags;
+      auto flag = [&](bool on, const char* text) {
+        if (on) flags += (flags.empty() ? "" : ", ") + std::string(text);
+      };
+      flag(account.disabled, "disabled");
+      flag(account.cram_md5, "cram-md5");
+      flag(account.legacy_password, "imported hash");
+      std::cout << account.address << (flags.empty() ? "" : " (" + flags + ")") << "\n";
       for (const auto& alias : account.aliases) std::cout << "  alias " << alias << "\n";
     }
     return {};
@@ -199,7 +243,7 @@ int user_list(const UserArgs& args) {
 }
 
 int alias_add(const UserArgs& args) {
-  return with_store(args, [&](Context& ctx) -> Outcome<void> {
+  return with_store(args.where, [&](Context& ctx) -> Outcome<void> {
     auto alias = local_address(args.alias, ctx.config);
     if (!alias) return std::unexpected(alias.error());
     auto address = local_address(args.address, ctx.config);
@@ -211,11 +255,52 @@ int alias_add(const UserArgs& args) {
 }
 
 int alias_del(const UserArgs& args) {
-  return with_store(args, [&](Context& ctx) -> Outcome<void> {
+  return with_store(args.where, [&](Context& ctx) -> Outcome<void> {
     auto alias = local_address(args.alias, ctx.config);
     if (!alias) return std::unexpected(alias.error());
     if (auto ok = store_result(ctx.store->delete_alias(*alias)); !ok) return ok;
     std::cout << "alias " << *alias << " deleted\n";
+    return {};
+  });
+}
+
+// `user import-dovecot FILE`: one account per passwd-file line. Prints `imported N accounts,
+// skipped M`, then `skipped line L (USER): REASON` for each entry not imported.
+int user_import_dovecot(const UserArgs& args) {
+  return with_store(args.where, [&](Context& ctx) -> Outcome<void> {
+    std::ifstream in(args.file);
+    if (!in) return runtime("cannot read " + args.file);
+    std::size_t imported = 0;
+    std::vector<std::string> skipped;
+    std::string line;
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+      auto skip = [&](std::string_view user, std::string_view why) {
+        skipped.push_back("skipped line " + std::to_string(number) + " (" + std::string(user) + "): " + std::string(why));
+      };
+      auto entry = auth::parse_passwd_line(line);
+      std::string user = line.substr(0, line.find(':'));
+      sasl::crypto::wipe(line);  // it may hold a {PLAIN} password
+      if (!entry) {
+        skip(user, entry.error().message);
+        continue;
+      }
+      if (!*entry) continue;
+      auto address = local_address((*entry)->user, ctx.config);
+      if (!address) {
+        skip((*entry)->user, address.error().message);
+      } else {
+        auto outcome = ctx.store->import_account(*address, (*entry)->password);
+        if (!outcome) return runtime("line " + std::to_string(number) + ": " + outcome.error().message);
+        if (outcome->imported) {
+          ++imported;
+        } else {
+          skip((*entry)->user, outcome->skipped_because);
+        }
+      }
+      sasl::crypto::wipe((*entry)->password);
+    }
+    std::cout << "imported " << imported << " accounts, skipped " << skipped.size() << "\n";
+    for (const auto& s : skipped) std::cout << s << "\n";
     return {};
   });
 }
@@ -230,7 +315,22 @@ CLI::App* leaf(CLI::App& parent, const char* name, const char* help, Action& act
   return cmd;
 }
 
+CLI::App* address_leaf(CLI::App& parent, const char* name, const char* help, Action& action,
+                       int (*work)(const UserArgs&), const std::shared_ptr<UserArgs>& args) {
+  auto* cmd = leaf(parent, name, help, action, work, args);
+  cmd->add_option("ADDRESS", args->address, "The account's address")->required();
+  return cmd;
+}
+
 }  // namespace
+
+int with_store(const ConfigChoice& where, const std::function<Outcome<void>(Context&)>& body) {
+  auto ctx = open_context(where);
+  if (!ctx) return report(ctx.error());
+  auto done = body(*ctx);
+  if (!done) return report(done.error());
+  return exit_ok;
+}
 
 void add_user_commands(CLI::App& app, Action& action) {
   auto args = std::make_shared<UserArgs>();
@@ -238,18 +338,32 @@ void add_user_commands(CLI::App& app, Action& action) {
   group->require_subcommand(1);
   add_config_options(*group, args->where);
 
-  auto* add = leaf(*group, "add", "Add an account", action, user_add, args);
-  add->add_option("ADDRESS", args->address, "The account's address, in a local domain")->required();
+  auto* add = address_leaf(*group, "add", "Add an account", action, user_add, args);
   add->add_flag("--password-stdin", args->password_stdin, "Read the password from the first line of stdin");
+  add->add_flag("--cram-md5", args->cram_md5, "Enable CRAM-MD5 for the account");
 
-  auto* del = leaf(*group, "del", "Delete an account with its aliases and credentials", action, user_del, args);
-  del->add_option("ADDRESS", args->address, "The account's address")->required();
+  address_leaf(*group, "del", "Delete an account with its aliases and credentials", action, user_del, args);
+  leaf(*group, "list", "List accounts (with their state) and their aliases", action, user_list, args);
 
-  leaf(*group, "list", "List accounts and their aliases", action, user_list, args);
-
-  auto* passwd = leaf(*group, "passwd", "Set an account's password", action, user_passwd, args);
-  passwd->add_option("ADDRESS", args->address, "The account's address")->required();
+  auto* passwd = address_leaf(*group, "passwd", "Set an account's password", action, user_passwd, args);
   passwd->add_flag("--password-stdin", args->password_stdin, "Read the password from the first line of stdin");
+  passwd->add_flag("--cram-md5", args->cram_md5, "Also enable CRAM-MD5, with this password's secret");
+  passwd->add_flag("--no-cram-md5", args->no_cram_md5, "Also disable CRAM-MD5 and drop its secrets");
+
+  address_leaf(*group, "disable", "Refuse every login of an account (mail to it is still accepted)", action,
+               user_disable, args);
+  address_leaf(*group, "enable", "Allow a disabled account to log in again", action, user_enable, args);
+
+  auto* cram = group->add_subcommand("cram-md5", "Enable or disable CRAM-MD5 for an account");
+  cram->require_subcommand(1);
+  add_config_options(*cram, args->where);
+  address_leaf(*cram, "enable", "Enable CRAM-MD5 (secrets follow at the next password change or PLAIN/LOGIN)",
+               action, cram_enable, args);
+  address_leaf(*cram, "disable", "Disable CRAM-MD5 and drop its secrets", action, cram_disable, args);
+
+  auto* import = leaf(*group, "import-dovecot", "Import accounts from a Dovecot passwd-file", action,
+                      user_import_dovecot, args);
+  import->add_option("FILE", args->file, "user@domain:{SCHEME}hash[:uid:gid:...] lines")->required();
 
   auto* alias = group->add_subcommand("alias", "Manage aliases (further addresses of an account)");
   alias->require_subcommand(1);
