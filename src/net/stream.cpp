@@ -28,15 +28,24 @@ asio::awaitable<void> Stream::write(asio::const_buffer buffer, boost::system::er
   }
 }
 
-asio::awaitable<void> Stream::handshake(std::shared_ptr<TlsContextSet> contexts, boost::system::error_code& ec) {
+asio::awaitable<void> Stream::handshake(std::shared_ptr<TlsContextSet> contexts, boost::system::error_code& ec,
+                                        std::shared_ptr<const ClientCa> client_ca) {
   contexts_ = std::move(contexts);
+  client_ca_ = std::move(client_ca);
   tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(socket_, contexts_->default_context());
+  if (client_ca_) client_ca_->request_on(tls_->native_handle());
   std::tie(ec) = co_await tls_->async_handshake(asio::ssl::stream_base::server, use_tuple);
 }
 
+SSL* Stream::native() const { return const_cast<asio::ssl::stream<asio::ip::tcp::socket&>&>(*tls_).native_handle(); }
+
+ChannelBindingData Stream::channel_bindings() const { return tls_ ? net::channel_bindings(native()) : ChannelBindingData{}; }
+
+PeerCertificate Stream::peer_certificate() const { return tls_ ? net::peer_certificate(native()) : PeerCertificate{}; }
+
 TlsFacts Stream::tls_facts() const {
   if (!tls_) return {};
-  SSL* ssl = const_cast<asio::ssl::stream<asio::ip::tcp::socket&>&>(*tls_).native_handle();
+  SSL* ssl = native();
   TlsFacts f;
   f.version = SSL_get_version(ssl);
   if (const char* c = SSL_get_cipher_name(ssl)) f.cipher = c;

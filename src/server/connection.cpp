@@ -24,7 +24,47 @@ constexpr std::size_t max_read_chunk = 64 * 1024;
 // one command line plus one read; anything larger means a bug, and closing beats growing.
 constexpr std::size_t max_buffered_input = 1024 * 1024;
 
-session::TlsInfo to_session(const net::TlsFacts& f) { return {f.version, f.cipher, f.sni}; }
+// Only the types that are sound on this connection are listed (see net::ChannelBindingData).
+std::vector<sasl::ChannelBinding> to_sasl(const net::ChannelBindingData& data) {
+  std::vector<sasl::ChannelBinding> out;
+  if (!data.tls_exporter.empty()) out.push_back({sasl::ChannelBindingType::tls_exporter, data.tls_exporter});
+  if (!data.tls_unique.empty()) out.push_back({sasl::ChannelBindingType::tls_unique, data.tls_unique});
+  if (!data.tls_server_end_point.empty()) {
+    out.push_back({sasl::ChannelBindingType::tls_server_end_point, data.tls_server_end_point});
+  }
+  return out;
+}
+
+// The answer of the request's own kind that says "could not check": used when the resolution
+// itself could not run. It can only ever fail the exchange (454).
+sasl::Answer temporary_failure_for(const sasl::Request& request) {
+  switch (request.index()) {
+    case 0:
+      return sasl::PasswordAnswer{sasl::Verdict::temporary_failure};
+    case 1:
+      return sasl::CramSecretAnswer{sasl::Verdict::temporary_failure, {}};
+    case 2:
+      return sasl::ScramVerifierAnswer{sasl::Verdict::temporary_failure, {}};
+    default:
+      return sasl::TokenAnswer{sasl::Verdict::temporary_failure, "", {}};
+  }
+}
+
+// Runs Authenticator::resolve on the worker pool; the Resolution is posted back to this
+// connection's executor before the coroutine resumes (like async_commit below).
+template <class Executor>
+asio::awaitable<auth::Resolution> async_resolve(asio::thread_pool& pool, auth::Authenticator& authenticator,
+                                                sasl::Request request, auth::ClientFacts client, Executor ex) {
+  return asio::async_initiate<decltype(asio::use_awaitable), void(auth::Resolution)>(
+      [&pool, &authenticator, ex](auto handler, sasl::Request req, auth::ClientFacts facts) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        asio::post(pool, [h, &authenticator, ex, req = std::move(req), facts = std::move(facts)]() {
+          auth::Resolution r = authenticator.resolve(req, facts);
+          asio::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
+        });
+      },
+      asio::use_awaitable, std::move(request), std::move(client));
+}
 
 queue::Record to_record(session::Envelope&& e) {
   queue::Record r;
@@ -128,13 +168,13 @@ asio::awaitable<void> Connection::serve() {
     // RFC 8314 §3.3: the TLS handshake comes first on a submissions port.
     arm(server_.command_timeout);
     boost::system::error_code ec;
-    co_await stream_.handshake(server_.tls.current(), ec);
+    co_await stream_.handshake(server_.tls.current(), ec, listener_.client_ca);
     disarm();
     if (ec) {
       spdlog::debug("tls handshake failed client={}:{}: {}", client_address_, client_port_, ec.message());
       co_return;
     }
-    tls_at_connect = to_session(stream_.tls_facts());
+    tls_at_connect = tls_info();
   }
   session::ClientInfo client{client_address_, client_port_, false};
   if (auto ip = policy::IpAddress::parse(client_address_)) {
@@ -158,14 +198,65 @@ asio::awaitable<void> Connection::say_goodbye(std::string reply) {
   co_await flush();
 }
 
+session::TlsInfo Connection::tls_info() const {
+  auto f = stream_.tls_facts();
+  return {f.version, f.cipher, f.sni, to_sasl(stream_.channel_bindings())};
+}
+
+void Connection::absorb(session::Output& out) {
+  out_ += out.replies;
+  if (!out.body.empty() && writer_ && !writer_error_) {
+    if (auto w = writer_->write(out.body); !w) writer_error_ = w.error();
+  }
+  for (const auto& event : out.auth_events) log_auth(event);
+}
+
+// DESIGN §3.9: the line names the mechanism, the outcome and the identity; the step is
+// described by sasl::describe and the store's reason, neither of which holds a secret.
+void Connection::log_auth(const session::AuthEvent& event) {
+  auto tls = stream_.tls_facts();
+  if (event.success && event.identity) {
+    spdlog::info("auth ok client={} listener={} tls={} mechanism={} account={} credential={}", client_address_,
+                 listener_.settings.listener_name, tls.version.empty() ? "none" : tls.version, event.mechanism,
+                 event.identity->account, event.identity->credential);
+    auth::Identity who{event.identity->account, event.identity->credential, {}};
+    auto now = server_.clock.now();
+    asio::post(server_.auth_pool, [&a = server_.authenticator, who = std::move(who), now] { a.record_success(who, now); });
+  } else {
+    spdlog::info("auth failed client={} listener={} tls={} mechanism={} reply={} reason={} detail={}", client_address_,
+                 listener_.settings.listener_name, tls.version.empty() ? "none" : tls.version, event.mechanism,
+                 event.reply, auth_reason_.empty() ? "-" : auth_reason_, event.detail);
+  }
+  auth_reason_.clear();
+}
+
+asio::awaitable<void> Connection::authenticate(const sasl::Request& request, session::Output& out) {
+  spdlog::debug("auth request client={}: {}", client_address_, sasl::describe(sasl::Step{request}));
+  auth::ClientFacts facts{client_address_, stream_.is_tls()};
+  auth::Resolution r = co_await async_resolve(server_.auth_pool, server_.authenticator, request, std::move(facts),
+                                              timer_.get_executor());
+  if (r.answer.index() != request.index()) {
+    // The contract says the answer matches the request; anything else must not authenticate.
+    r = auth::Resolution{temporary_failure_for(request), std::nullopt, "answer of the wrong kind"};
+  }
+  auth_reason_ = r.reason;
+  session::AuthResolution resolution{std::move(r.answer), std::nullopt};
+  if (r.identity) resolution.identity = session::AuthInfo{r.identity->account, r.identity->credential, ""};
+  session_->on_auth_resolved(resolution, out);
+}
+
 asio::awaitable<bool> Connection::drive_session() {
   for (;;) {
     session::Output out;
     std::size_t n = session_->feed(in_, out);
     in_.erase(0, n);
-    out_ += out.replies;
-    if (!out.body.empty() && writer_ && !writer_error_) {
-      if (auto w = writer_->write(out.body); !w) writer_error_ = w.error();
+    absorb(out);
+    // An exchange may ask the store more than once before it replies.
+    while (out.action == session::Action::authenticate && out.auth_request) {
+      session::Output next;
+      co_await authenticate(*out.auth_request, next);
+      absorb(next);
+      out = std::move(next);
     }
     switch (out.action) {
       case session::Action::none:
@@ -199,6 +290,9 @@ asio::awaitable<bool> Connection::drive_session() {
       case session::Action::close:
         co_await flush();
         co_return false;
+      case session::Action::authenticate:  // without a request: a session bug; end the connection
+        spdlog::error("session asked to authenticate without a request client={}", client_address_);
+        co_return false;
     }
   }
 }
@@ -213,13 +307,13 @@ asio::awaitable<bool> Connection::start_tls() {
   if (!contexts) co_return false;
   arm(server_.command_timeout);
   boost::system::error_code ec;
-  co_await stream_.handshake(std::move(contexts), ec);
+  co_await stream_.handshake(std::move(contexts), ec, listener_.client_ca);
   disarm();
   if (ec) {
     spdlog::debug("starttls handshake failed client={}:{}: {}", client_address_, client_port_, ec.message());
     co_return false;
   }
-  session_->on_tls_started(to_session(stream_.tls_facts()));
+  session_->on_tls_started(tls_info());
   co_return true;
 }
 

@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "auth/authenticator.hpp"
 #include "base/clock.hpp"
 #include "config/config.hpp"
 #include "net/stream.hpp"
@@ -30,6 +32,8 @@ struct ListenerContext {
   session::Settings settings;  ///< starttls_available already decided
   std::vector<policy::Cidr> trusted_networks;
   bool implicit_tls = false;
+  /// Set when the listener asks clients for a certificate (request_client_certificate).
+  std::shared_ptr<const net::ClientCa> client_ca;
 };
 
 /// What every connection shares (thread-safe parts only).
@@ -41,6 +45,10 @@ struct ServerContext {
   ConnectionLimiter& limiter;
   std::chrono::seconds idle_timeout;
   std::chrono::seconds command_timeout;
+  /// Answers AUTH's requests; its calls block (argon2id, SQLite), so they run on `auth_pool`,
+  /// never on an I/O thread (DESIGN §4).
+  auth::Authenticator& authenticator;
+  boost::asio::thread_pool& auth_pool;
 };
 
 class Connection;
@@ -71,6 +79,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::awaitable<bool> drive_session();
   boost::asio::awaitable<bool> start_tls();
   boost::asio::awaitable<void> commit_message(session::Envelope envelope);
+  /// Resolves the session's auth_request off-thread and feeds the answer back into `out`.
+  boost::asio::awaitable<void> authenticate(const sasl::Request& request, session::Output& out);
+  /// Writes the replies and message bytes of one step and logs its AUTH outcomes.
+  void absorb(session::Output& out);
+  void log_auth(const session::AuthEvent& event);
+  session::TlsInfo tls_info() const;
   boost::asio::awaitable<bool> flush();
   boost::asio::awaitable<bool> read_more();
   /// The final words when the driver gives up (timeout or shutdown), then close.
@@ -88,6 +102,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<session::Session> session_;
   std::unique_ptr<queue::Writer> writer_;
   std::optional<base::Error> writer_error_;
+  std::string auth_reason_;  // Resolution::reason of the exchange in progress, for the log
   std::string in_;   // unconsumed input
   std::string out_;  // replies not yet written
   std::size_t read_chunk_ = 4096;

@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <functional>
@@ -19,6 +20,9 @@
 #include <thread>
 
 #include "auth/account_store.hpp"
+#include "auth/jwt.hpp"
+#include "auth/store_authenticator.hpp"
+#include "sasl/scram.hpp"
 #include "observe/log.hpp"
 #include "server/connection.hpp"
 #include "smtp/replies.hpp"
@@ -51,7 +55,15 @@ std::string client_ip(const tcp::endpoint& ep) {
   return a.to_string();
 }
 
-ListenerContext make_listener_context(const config::Config& cfg, const config::Listener& l, bool have_tls) {
+/// What AUTH needs on every listener: made once at start.
+struct AuthShared {
+  base::Random& random;
+  std::string fake_salt_secret;  // RFC 5802 §5.1: unknown users get stable fake salts
+  std::shared_ptr<const net::ClientCa> client_ca;
+};
+
+ListenerContext make_listener_context(const config::Config& cfg, const config::Listener& l, bool have_tls,
+                                      const AuthShared& auth) {
   ListenerContext ctx;
   ctx.settings.hostname = cfg.hostname;
   ctx.settings.listener_name = l.name;
@@ -62,6 +74,12 @@ ListenerContext make_listener_context(const config::Config& cfg, const config::L
   ctx.settings.require_auth = l.require_auth;
   ctx.settings.limits = cfg.limits.session;
   ctx.trusted_networks = l.trusted_networks;
+  ctx.settings.auth.mechanisms = config::offered_mechanisms(cfg, l);
+  ctx.settings.auth.allow_without_tls = l.insecure_auth_without_tls;
+  ctx.settings.auth.random = &auth.random;
+  ctx.settings.auth.fake_salt_secret = auth.fake_salt_secret;
+  ctx.settings.auth.scram_iterations = cfg.auth.scram_iterations;
+  if (l.request_client_certificate) ctx.client_ca = auth.client_ca;
   return ctx;
 }
 
@@ -80,12 +98,13 @@ asio::awaitable<void> refuse(tcp::socket socket, bool implicit_tls, smtp::ReplyC
 
 class Server {
  public:
-  Server(const config::Config& cfg, ServerContext& shared, std::vector<std::unique_ptr<Worker>>& workers)
-      : cfg_(cfg), shared_(shared), workers_(workers) {}
+  Server(const config::Config& cfg, ServerContext& shared, const AuthShared& auth,
+         std::vector<std::unique_ptr<Worker>>& workers)
+      : cfg_(cfg), shared_(shared), auth_(auth), workers_(workers) {}
 
   base::Result<void> bind(asio::io_context& main) {
     for (const auto& l : cfg_.listeners) {
-      BoundListener b{&l, make_listener_context(cfg_, l, !shared_.tls.empty()), nullptr};
+      BoundListener b{&l, make_listener_context(cfg_, l, !shared_.tls.empty(), auth_), nullptr};
       boost::system::error_code ec;
       auto address = asio::ip::make_address(l.address, ec);
       if (ec) return base::fail("listener " + l.name + ": bad address " + l.address);
@@ -151,6 +170,7 @@ class Server {
 
   const config::Config& cfg_;
   ServerContext& shared_;
+  const AuthShared& auth_;
   std::vector<std::unique_ptr<Worker>>& workers_;
   std::list<BoundListener> listeners_;
 };
@@ -183,7 +203,13 @@ int run(const config::Config& cfg) {
     spdlog::critical("cannot open the spool: {}", spool.error().message);
     return 1;
   }
-  auto store = auth::AccountStore::open(cfg.data_dir / "postern.db");
+  // The iteration count must be the one the session gives unknown accounts' fake verifiers, or
+  // a SCRAM server-first message would tell real accounts apart (DESIGN §3.7).
+  auto store = auth::AccountStore::open(
+      cfg.data_dir / "postern.db",
+      auth::StoreOptions{.scram_iterations = cfg.auth.scram_iterations,
+                         .actor = "server",
+                         .on_error = [](const std::string& why) { spdlog::warn("account store: {}", why); }});
   if (!store) {
     spdlog::critical("cannot open the account store: {}", store.error().message);
     return 1;
@@ -199,8 +225,34 @@ int run(const config::Config& cfg) {
   }
   policy::RelayPolicy relay(cfg.local_domains, **store);
   base::SystemClock clock;
+  base::SystemRandom random;
+  std::unique_ptr<auth::TokenValidator> tokens;
+  if (cfg.oauth.enabled) {
+    auto validator = auth::make_jwt_validator(cfg.oauth, clock);
+    if (!validator) {
+      spdlog::critical("[oauth]: {}", validator.error().message);
+      return 1;
+    }
+    tokens = std::move(*validator);
+  }
+  AuthShared auth_shared{random, sasl::make_fake_salt_secret(random), nullptr};
+  if (!cfg.auth.client_ca.empty()) {
+    auto ca = net::ClientCa::load(cfg.auth.client_ca);
+    if (!ca) {
+      spdlog::critical("{}", ca.error().message);
+      return 1;
+    }
+    auth_shared.client_ca = std::move(*ca);
+  }
+  auto authenticator = auth::make_authenticator(
+      **store, tokens.get(),
+      auth::AuthenticatorOptions{.cache_ttl = cfg.auth.cache_ttl,
+                                 .on_error = [](const std::string& why) { spdlog::warn("auth store: {}", why); }});
+  // argon2id and the store block: AUTH is resolved on these threads, never on the I/O ones.
+  asio::thread_pool auth_pool(2);
   ConnectionLimiter limiter(cfg.limits.max_connections, cfg.limits.max_connections_per_ip);
-  ServerContext shared{relay, clock, **spool, tls, limiter, cfg.limits.idle_timeout, cfg.limits.command_timeout};
+  ServerContext shared{relay,         clock, **spool, tls, limiter, cfg.limits.idle_timeout, cfg.limits.command_timeout,
+                       *authenticator, auth_pool};
 
   unsigned n = cfg.threads != 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::unique_ptr<Worker>> workers;
@@ -210,7 +262,7 @@ int run(const config::Config& cfg) {
   // Signals are caught before any thread starts, so an early SIGTERM is never the default kill.
   asio::signal_set stop_signals(main, SIGTERM, SIGINT);
   asio::signal_set hup(main, SIGHUP);
-  Server server(cfg, shared, workers);
+  Server server(cfg, shared, auth_shared, workers);
   if (auto r = server.bind(main); !r) {
     spdlog::critical("{}", r.error().message);
     return 1;
@@ -249,6 +301,7 @@ int run(const config::Config& cfg) {
   spdlog::info("postern {} ready", POSTERN_VERSION);
   main.run();
   stop_workers(workers);
+  auth_pool.join();
   spdlog::info("stopped");
   return 0;
 }

@@ -41,6 +41,13 @@ std::vector<std::string> Session::State::ehlo_keywords() const {
   };
   // RFC 3207 §4.2: not offered again once TLS is up, nor on an implicit-TLS listener.
   if (settings.starttls_available && !tls_active() && !tls_at_connect) keywords.emplace_back("STARTTLS");
+  // RFC 4954 §3: only the mechanisms that may be used now (see AuthSettings).
+  auto mechanisms = offered_mechanisms();
+  if (!mechanisms.empty()) {
+    std::string line = "AUTH";
+    for (auto name : mechanisms) (line += ' ') += name;
+    keywords.push_back(std::move(line));
+  }
   return keywords;
 }
 
@@ -82,8 +89,6 @@ void Session::State::on_simple(const smtp::Command& command, Output& out) {
       return respond(out, replies::not_implemented);
     case Verb::help:
       return respond(out, replies::help);
-    case Verb::auth:  // SMTP AUTH (RFC 4954) is not offered yet
-      return respond(out, replies::not_implemented);
     default:
       return respond(out, replies::unrecognized);
   }

@@ -138,7 +138,7 @@ void Session::State::open_message(Output& out) {
       .client_address = client.address,
       .hostname = settings.hostname,
       .tls = tls ? &*tls : nullptr,
-      .authenticated = false,
+      .authenticated = identity.has_value(),  // RFC 3848: ESMTPA / ESMTPSA
       .smtputf8 = txn.smtputf8,
       .recipient = txn.recipients.size() == 1 ? std::string_view(txn.recipients.front()) : std::string_view(),
       .when = clock.now(),
@@ -172,6 +172,9 @@ Envelope Session::State::make_envelope() const {
   e.client_port = client.port;
   e.helo = helo.value_or("");
   e.tls = tls;
+  // The binding data is for this connection's SASL only, never for the queue record.
+  if (e.tls) e.tls->channel_bindings.clear();
+  e.auth = identity;
   e.sender = txn.sender;
   e.recipients = txn.recipients;
   e.body = txn.body;

@@ -1,5 +1,7 @@
 #include "session/session.hpp"
 
+#include <algorithm>
+
 #include "session/session_state.hpp"
 
 namespace postern::session {
@@ -7,6 +9,16 @@ namespace postern::session {
 using smtp::ReplyCode;
 using smtp::Verb;
 namespace replies = smtp::replies;
+
+namespace {
+// RFC 4954 §4: an AUTH line (and each SASL response line) may be up to 12288 octets.
+constexpr std::size_t auth_line_max = 12288;
+
+std::size_t command_framer_limit(const Settings& settings) {
+  if (settings.auth.mechanisms.empty()) return settings.limits.command_line_max;
+  return std::max(settings.limits.command_line_max, auth_line_max);
+}
+}  // namespace
 
 Session::State::State(const Settings& settings, const policy::RelayPolicy& relay, const base::Clock& clock,
                       ClientInfo client, std::optional<TlsInfo> tls_at_connect)
@@ -16,7 +28,9 @@ Session::State::State(const Settings& settings, const policy::RelayPolicy& relay
       client(std::move(client)),
       tls_at_connect(tls_at_connect.has_value()),
       tls(std::move(tls_at_connect)),
-      framer(settings.limits.command_line_max) {}
+      framer_limit(command_framer_limit(settings)),
+      framer(framer_limit),
+      auth_framer(auth_line_max) {}
 
 // ---- replies, actions, accounting -------------------------------------------------------------
 
@@ -80,6 +94,7 @@ std::size_t Session::State::read_commands(std::string_view input, Output& out) {
 
 void Session::State::on_line(std::string_view line, Output& out) {
   if (++commands > settings.limits.max_commands) return close(out, replies::too_many_commands);
+  if (command_line_too_long(line)) return respond(out, replies::line_too_long);
   auto command = smtp::parse_command(line);
   if (!command) {
     return respond(
@@ -127,6 +142,8 @@ void Session::State::dispatch(const smtp::Command& command, Output& out) {
       return on_data(command.args, out);
     case Verb::bdat:
       return on_bdat(command.args, out);
+    case Verb::auth:
+      return on_auth(command.args, out);
     default:
       return on_simple(command, out);
   }
@@ -162,8 +179,12 @@ std::size_t Session::feed(std::string_view input, Output& out) {
       case Mode::chunk:
         used += s_->read_chunk(input.substr(used), out);
         break;
+      case Mode::auth:
+        used += s_->read_auth(input.substr(used), out);
+        break;
       case Mode::awaiting_tls:
       case Mode::awaiting_commit:
+      case Mode::awaiting_auth:
       case Mode::closed:
         return used;
     }
@@ -185,6 +206,10 @@ void Session::on_tls_started(TlsInfo tls) {
   s.scanner = ChunkScanner{};
   s.pending_received.clear();
   s.framer.reset();
+  // An identity proved in clear text (insecure_auth_without_tls) does not survive either.
+  s.identity.reset();
+  s.exchange.reset();
+  s.auth_framer.reset();
   if (s.mode == Mode::awaiting_tls) s.mode = Mode::commands;
 }
 

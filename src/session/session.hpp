@@ -12,8 +12,12 @@
 #include <vector>
 
 #include "base/clock.hpp"
+#include "base/random.hpp"
 #include "base/result.hpp"
 #include "policy/relay.hpp"
+#include "sasl/channel_binding.hpp"
+#include "sasl/mechanism.hpp"
+#include "sasl/scram.hpp"
 #include "smtp/address.hpp"
 
 namespace postern::session {
@@ -29,6 +33,29 @@ struct Limits {
   std::size_t max_commands = 10000;                 ///< per connection, then 421 and close
 };
 
+/// SMTP AUTH (RFC 4954) on one listener. What the EHLO reply offers is worked out per
+/// connection from these facts (DESIGN §3.1):
+///   - nothing before TLS unless `allow_without_tls` (the listener's insecure_auth_without_tls);
+///   - even then, never a mechanism that needs TLS (bearer tokens, RFC 7628 §5; -PLUS);
+///   - -PLUS only when the TLS layer gave a channel binding (TlsInfo::channel_bindings);
+///   - SCRAM only with a fake-salt secret (sasl::usable).
+/// AUTH replies for a mechanism that is not offered now: 504 5.5.4 when Postern does not know
+/// it or this connection cannot run it (-PLUS without a binding); 534 5.7.9 when Postern knows
+/// it but the listener's policy leaves it out (not in `mechanisms`); 538 5.7.11 when it is on
+/// the list but needs TLS and the connection is in clear text.
+struct AuthSettings {
+  /// The listener's mechanisms, registered names, strongest first (config::offered_mechanisms).
+  /// Empty: AUTH is not offered at all (502 5.5.1).
+  std::vector<std::string> mechanisms;
+  bool allow_without_tls = false;
+  /// Server nonces and CRAM-MD5 challenges; shared, thread-safe. Null: AUTH is not offered.
+  base::Random* random = nullptr;
+  /// sasl::make_fake_salt_secret(), made once per process (SCRAM answers unknown users with it).
+  std::string fake_salt_secret;
+  /// What the store uses for new verifiers; fake verifiers must announce the same count.
+  std::uint32_t scram_iterations = sasl::scram_default_iterations;
+};
+
 /// How one listener behaves; shared by all its sessions, read-only.
 struct Settings {
   std::string hostname;       ///< our name in the greeting, EHLO reply and Received
@@ -38,6 +65,7 @@ struct Settings {
   bool require_tls = false;   ///< only EHLO/HELO/STARTTLS/NOOP/RSET/QUIT before TLS (530 5.7.0)
   bool require_auth = false;  ///< MAIL needs an authenticated identity (530 5.7.0)
   Limits limits;
+  AuthSettings auth;
 };
 
 /// Facts about the TLS layer, for Received and the envelope.
@@ -45,6 +73,9 @@ struct TlsInfo {
   std::string version;  ///< "TLSv1.3"
   std::string cipher;   ///< "TLS_AES_256_GCM_SHA384"
   std::string sni;      ///< server name the client asked for, or ""
+  /// What SCRAM-*-PLUS may bind to on this connection (only the sound types, see net/).
+  /// Secret-ish (derived from the TLS keys): never logged, never in the queue record.
+  std::vector<sasl::ChannelBinding> channel_bindings;
 };
 
 /// Facts about the client fixed at connect time.
@@ -54,11 +85,31 @@ struct ClientInfo {
   bool trusted_network = false;  ///< in the listener's trusted_networks
 };
 
-/// The authenticated identity; empty until SMTP AUTH lands.
+/// The authenticated identity (DESIGN §3.6): the account, the credential that proved it
+/// ("password" or an app password's name) and the SASL mechanism used.
 struct AuthInfo {
   std::string account;
   std::string credential;
   std::string mechanism;
+  bool operator==(const AuthInfo&) const = default;
+};
+
+/// The store's answer to an Output::auth_request (the driver's copy of auth::Resolution).
+struct AuthResolution {
+  sasl::Answer answer;
+  /// Who the answer speaks for (account and credential; `mechanism` is ignored). Whatever the
+  /// mechanism then concludes, only this identity can become the session's.
+  std::optional<AuthInfo> identity;
+};
+
+/// One AUTH command finished, for the log (DESIGN §1 accountability) and for recording the
+/// credential's use. Holds no secret.
+struct AuthEvent {
+  std::string mechanism;             ///< as registered, or as the client wrote it when unknown
+  bool success = false;
+  std::optional<AuthInfo> identity;  ///< with success
+  std::string reply;                 ///< e.g. "535 5.7.8"
+  std::string detail;                ///< sasl::describe() of the last step, or why the session refused
 };
 
 /// Everything the queue record needs besides the message bytes.
@@ -86,6 +137,8 @@ enum class Action {
   commit_message,  ///< write `body`, then make the message durable; then on_commit_result()
   abort_message,   ///< discard the open spool file (the session has already replied)
   close,           ///< write `replies`, then close the connection
+  /// resolve `auth_request` off the I/O threads (argon2id, the store), then on_auth_resolved()
+  authenticate,
 };
 
 /// One step's output. `replies` are written in order; `body` belongs to the open message.
@@ -94,6 +147,8 @@ struct Output {
   std::string body;
   Action action = Action::none;
   std::optional<Envelope> envelope;  ///< with commit_message
+  std::optional<sasl::Request> auth_request;  ///< with authenticate; may hold a password: never log it
+  std::vector<AuthEvent> auth_events;         ///< AUTH commands that ended in this step, in order
 };
 
 /// One SMTP server session.
@@ -119,6 +174,12 @@ class Session {
   /// (RFC 3207 §4.2); the client must send EHLO again.
   void on_tls_started(TlsInfo tls);
   /// The handshake failed: the connection is closed by the driver; nothing more to say.
+
+  /// The answer to Action::authenticate. Ignored unless an exchange is waiting for it.
+  void on_auth_resolved(const AuthResolution& resolution, Output& out);
+
+  /// The identity proved with AUTH on this connection (after TLS, if any), or nullopt.
+  const std::optional<AuthInfo>& identity() const;
 
   /// The spool's answer to commit_message: the queue id, or an error (451 4.3.0).
   void on_commit_result(const base::Result<std::string>& queue_id, Output& out);

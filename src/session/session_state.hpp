@@ -5,14 +5,17 @@
 //   transaction.cpp  MAIL and RCPT with their parameters
 //   message.cpp      DATA and BDAT: reading the content, finishing the message
 //   received.cpp     the Received: header
+//   auth.cpp         AUTH (RFC 4954): the SASL exchange and what EHLO offers
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sasl/registry.hpp"
 #include "session/received.hpp"
 #include "session/session.hpp"
 #include "smtp/command.hpp"
@@ -43,7 +46,19 @@ enum class Mode {
   chunk,            ///< inside a BDAT chunk
   awaiting_tls,     ///< start_tls asked for; nothing is read until on_tls_started
   awaiting_commit,  ///< commit_message asked for; nothing is read until on_commit_result
+  auth,             ///< inside an AUTH exchange: the next line is a SASL response (or "*")
+  awaiting_auth,    ///< authenticate asked for; nothing is read until on_auth_resolved
   closed,
+};
+
+/// One AUTH command in progress.
+struct AuthExchange {
+  std::unique_ptr<sasl::Mechanism> mechanism;
+  std::string name;                 ///< as registered
+  std::optional<AuthInfo> pending;  ///< the identity the last store answer spoke for
+  /// SCRAM's server-final-message went out as a 334 (RFC 4954 §4: SMTP has no success with
+  /// data); the client owes an empty line before 235.
+  bool awaiting_final = false;
 };
 
 /// Bare CR / bare LF / NUL detection over BDAT chunks, which carry raw octets. Without
@@ -83,6 +98,7 @@ struct Session::State {
   const bool tls_at_connect;
   std::optional<TlsInfo> tls;
 
+  std::size_t framer_limit;  ///< command_line_max, or 12288 when AUTH is offered (see auth.cpp)
   smtp::LineFramer framer;
   Mode mode = Mode::commands;
   std::optional<std::string> helo;  ///< the EHLO/HELO argument once accepted
@@ -94,6 +110,9 @@ struct Session::State {
   std::string pending_received;  ///< the Received: header, written before the first body octet
   std::size_t errors = 0;
   std::size_t commands = 0;
+  smtp::LineFramer auth_framer;         ///< SASL response lines (RFC 4954 §4: 12288 octets)
+  std::optional<AuthExchange> exchange;
+  std::optional<AuthInfo> identity;     ///< after 235; forgotten only at STARTTLS
 
   // session.cpp: replies, actions and accounting.
   void respond(Output& out, const smtp::ReplyCode& reply);
@@ -115,6 +134,19 @@ struct Session::State {
   void on_starttls(std::string_view args, Output& out);
   std::optional<smtp::ReplyCode> starttls_refusal(std::string_view args) const;
   void on_simple(const smtp::Command& command, Output& out);
+
+  // auth.cpp
+  std::vector<std::string_view> offered_mechanisms() const;
+  sasl::Context sasl_context() const;
+  void on_auth(std::string_view args, Output& out);
+  std::optional<smtp::ReplyCode> auth_refusal() const;
+  std::optional<smtp::ReplyCode> mechanism_refusal(std::string_view name) const;
+  std::size_t read_auth(std::string_view input, Output& out);
+  void on_auth_line(std::string_view line, Output& out);
+  void on_auth_step(const sasl::Step& step, Output& out);
+  void finish_auth(Output& out, const smtp::ReplyCode& reply, bool success, std::string detail);
+  void refuse_auth(Output& out, std::string_view mechanism, const smtp::ReplyCode& reply, std::string detail);
+  bool command_line_too_long(std::string_view line) const;
 
   // transaction.cpp
   void on_mail(std::string_view args, Output& out);

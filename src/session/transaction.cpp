@@ -53,8 +53,10 @@ std::optional<ReplyCode> apply_mail_param(const smtp::Parameter& p, std::size_t 
     params.smtputf8 = true;
     return std::nullopt;
   }
-  // RFC 4954 §5: AUTH=<mailbox> from a trusted relay; accepted and not acted upon.
-  if (p.keyword == "AUTH") return std::nullopt;
+  // RFC 4954 §5: AUTH=<xtext> names who submitted the message at the previous hop. A client's
+  // say-so proves nothing, so it is accepted and not acted upon; the identity in the envelope
+  // is only ever the one proved with AUTH on this connection.
+  if (p.keyword == "AUTH") return p.has_value ? std::nullopt : std::optional<ReplyCode>(replies::syntax_params);
   return replies::unsupported_parameter;  // RFC 5321 §4.1.1.11: 555
 }
 
@@ -102,8 +104,8 @@ ReplyCode verdict_reply(policy::RecipientVerdict verdict) {
 std::optional<ReplyCode> Session::State::mail_refusal() const {
   if (!helo) return replies::need_helo;
   if (txn.active) return replies::nested_mail;
-  // Until SMTP AUTH lands, a trusted network is the only standing a client can have.
-  if (settings.require_auth && !client.trusted_network) return replies::auth_required;
+  // RFC 4954 §6 / RFC 6409 §4.3: an identity, or a trusted network, is needed to submit.
+  if (settings.require_auth && !client.trusted_network && !identity) return replies::auth_required;
   return std::nullopt;
 }
 
@@ -140,7 +142,7 @@ void Session::State::on_rcpt(std::string_view args, Output& out) {
   // No RCPT parameter is offered yet (DSN's NOTIFY/ORCPT come with delivery status support).
   if (!parsed->params.empty()) return respond(out, replies::unsupported_parameter);
 
-  policy::ClientStanding standing{.authenticated = false, .trusted_network = client.trusted_network};
+  policy::ClientStanding standing{.authenticated = identity.has_value(), .trusted_network = client.trusted_network};
   auto verdict = relay.check_recipient(parsed->path, standing);
   if (verdict != policy::RecipientVerdict::accept) return respond(out, verdict_reply(verdict));
 

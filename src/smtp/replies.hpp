@@ -34,14 +34,19 @@ inline constexpr ReplyCode queued{250, "2.0.0", "OK queued"};        // text nam
 inline constexpr ReplyCode chunk_ok{250, "2.0.0", "Chunk accepted"};  // RFC 3030 §2: non-LAST BDAT
 // RFC 5321 §3.5.3: 252 when the server will not verify; never reveals whether an account exists.
 inline constexpr ReplyCode cannot_vrfy{252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"};
-inline constexpr ReplyCode help{214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS"};
+inline constexpr ReplyCode help{214, "2.0.0", "Commands: EHLO HELO AUTH MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS"};
 inline constexpr ReplyCode tls_go_ahead{220, "2.0.0", "Ready to start TLS"};  // RFC 3207 §4
 // RFC 5321 §4.2, §4.1.1.1; RFC 2034 §3: no enhanced code on the greeting or the EHLO/HELO reply.
 // The session puts its host name in front of the text.
 inline constexpr ReplyCode service_ready{220, "", "ESMTP Postern"};
 inline constexpr ReplyCode helo_ok{250, "", "Hello"};
+// RFC 4954 §6: AUTH succeeded.
+inline constexpr ReplyCode auth_ok{235, "2.7.0", "Authentication successful"};
 // 3xx
 inline constexpr ReplyCode start_mail_input{354, "", "End data with <CR><LF>.<CR><LF>"};
+// RFC 4954 §4: a SASL challenge; the session puts base64 of the challenge in place of the text
+// (an empty challenge is a bare "334 "). Intermediate: no enhanced code.
+inline constexpr ReplyCode auth_challenge{334, "", ""};
 // 4xx
 inline constexpr ReplyCode shutting_down{421, "4.3.2", "Service shutting down, closing transmission channel"};
 inline constexpr ReplyCode timeout{421, "4.4.2", "Timeout exceeded, closing transmission channel"};
@@ -53,6 +58,8 @@ inline constexpr ReplyCode local_error{451, "4.3.0", "Local error in processing,
 inline constexpr ReplyCode directory_unavailable{451, "4.3.0", "Recipient lookup temporarily unavailable, try again later"};
 inline constexpr ReplyCode too_many_recipients{452, "4.5.3", "Too many recipients"};
 inline constexpr ReplyCode tls_unavailable{454, "4.7.0", "TLS not available due to temporary reason"};
+// RFC 4954 §6: the credential store or token validator could not answer (STYLE §6): never 535.
+inline constexpr ReplyCode auth_temporary_failure{454, "4.7.0", "Temporary authentication failure"};
 // 5xx
 inline constexpr ReplyCode line_too_long{500, "5.5.2", "Line too long"};  // RFC 5321 §4.5.3.1.4
 inline constexpr ReplyCode bad_character{500, "5.5.2", "Invalid character in command"};
@@ -62,12 +69,26 @@ inline constexpr ReplyCode helo_syntax{501, "5.5.4", "Syntax: EHLO hostname"};
 inline constexpr ReplyCode bad_sender_syntax{501, "5.1.7", "Bad sender address syntax"};
 inline constexpr ReplyCode bad_recipient_syntax{501, "5.1.3", "Bad recipient address syntax"};
 inline constexpr ReplyCode bdat_syntax{501, "5.5.4", "Syntax: BDAT size [LAST]"};
+inline constexpr ReplyCode auth_syntax{501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"};
+// RFC 4954 §4: "*" cancels the exchange; the reply is 501.
+inline constexpr ReplyCode auth_cancelled{501, "5.7.0", "Authentication cancelled"};
+// RFC 4954 §4: a response that is not base64 ends the exchange with 501.
+inline constexpr ReplyCode auth_bad_base64{501, "5.5.2", "Cannot decode base64 response"};
+// The mechanism's own syntax was broken (RFC 4422 §3.6: the exchange fails).
+inline constexpr ReplyCode auth_malformed{501, "5.5.2", "Malformed authentication response"};
+// RFC 4954 §4: a response line longer than 12288 octets ends the exchange.
+inline constexpr ReplyCode auth_line_too_long{500, "5.5.6", "Authentication exchange line is too long"};
 inline constexpr ReplyCode not_implemented{502, "5.5.1", "Command not implemented"};
 inline constexpr ReplyCode need_helo{503, "5.5.1", "Send EHLO or HELO first"};
 inline constexpr ReplyCode need_mail{503, "5.5.1", "Need MAIL command first"};
 inline constexpr ReplyCode need_rcpt{503, "5.5.1", "Need RCPT command first"};
 inline constexpr ReplyCode nested_mail{503, "5.5.1", "Sender already specified"};
 inline constexpr ReplyCode tls_already_active{503, "5.5.1", "TLS already active"};
+// RFC 4954 §4: no AUTH after a successful one, nor during a mail transaction.
+inline constexpr ReplyCode auth_already{503, "5.5.1", "Already authenticated"};
+inline constexpr ReplyCode auth_in_transaction{503, "5.5.1", "AUTH not permitted during a mail transaction"};
+// RFC 4954 §4, §6: a mechanism this server does not have (or cannot run on this connection).
+inline constexpr ReplyCode auth_unknown_mechanism{504, "5.5.4", "Unrecognized authentication type"};
 inline constexpr ReplyCode data_after_bdat{503, "5.5.1", "DATA not allowed after BDAT in one transaction"};
 inline constexpr ReplyCode no_transaction_for_bdat{503, "5.5.1", "No valid transaction for BDAT"};
 // RFC 3030 §2 lets BDAT chunks follow the accepted recipients; a recipient added after the first
@@ -80,6 +101,12 @@ inline constexpr ReplyCode smtputf8_needs_8bit{555, "5.5.4", "SMTPUTF8 needs BOD
 // RFC 3207 §4 and RFC 4954 §4/§6.
 inline constexpr ReplyCode must_starttls{530, "5.7.0", "Must issue a STARTTLS command first"};
 inline constexpr ReplyCode auth_required{530, "5.7.0", "Authentication required"};
+// RFC 4954 §6. One reply for every credential failure, whatever the cause (DESIGN §3.7).
+inline constexpr ReplyCode auth_invalid{535, "5.7.8", "Authentication credentials invalid"};
+// RFC 4954 §6: the mechanism is one this listener's policy does not allow.
+inline constexpr ReplyCode auth_too_weak{534, "5.7.9", "Authentication mechanism is too weak"};
+// RFC 4954 §6: the mechanism may only be used once the connection is encrypted.
+inline constexpr ReplyCode auth_needs_encryption{538, "5.7.11", "Encryption required for requested authentication mechanism"};
 inline constexpr ReplyCode unknown_user{550, "5.1.1", "Recipient address rejected: no such user"};
 inline constexpr ReplyCode relay_denied{554, "5.7.1", "Relay access denied"};
 inline constexpr ReplyCode utf8_address_needs_smtputf8{553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter"};  // RFC 6531 §3.5

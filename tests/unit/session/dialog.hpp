@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fake_authenticator.hpp"
 #include "fakes.hpp"
 #include "policy/relay.hpp"
 #include "session/session.hpp"
@@ -30,7 +31,7 @@ inline Settings default_settings() {
   return s;
 }
 
-inline TlsInfo test_tls() { return TlsInfo{"TLSv1.3", "TLS_AES_256_GCM_SHA384", "mx.example.org"}; }
+inline TlsInfo test_tls() { return TlsInfo{"TLSv1.3", "TLS_AES_256_GCM_SHA384", "mx.example.org", {}}; }
 
 /// The standard EHLO reply lines after the first, without STARTTLS.
 inline std::string ehlo_keywords(std::size_t max_size, bool starttls) {
@@ -50,13 +51,19 @@ struct ClientOptions {
 class Dialog {
  public:
   explicit Dialog(Settings settings = default_settings(), ClientOptions client = {})
-      : settings_(std::move(settings)),
+      : settings_(with_random(std::move(settings), random_)),
         directory_({"alice@example.org", "bob@example.org", "postmaster@example.org"}),
         relay_({"example.org"}, directory_),
         session_(settings_, relay_, clock_, ClientInfo{client.address, 40000, client.trusted_network},
                  client.tls_at_connect) {}
 
   std::string greeting() { return session_.greeting(); }
+
+  /// Settings whose AUTH has no randomness yet get this dialog's deterministic one.
+  static Settings with_random(Settings s, testing::CountingRandom& random) {
+    if (s.auth.random == nullptr) s.auth.random = &random;
+    return s;
+  }
 
   /// Appends `bytes` to what the driver holds and feeds until the session needs more input or
   /// closes. Returns the replies written meanwhile.
@@ -69,6 +76,7 @@ class Dialog {
       EXPECT_LE(n, buffered.size());
       buffered.erase(0, n);
       replies += out.replies;
+      auth_events.insert(auth_events.end(), out.auth_events.begin(), out.auth_events.end());
       if (!out.body.empty()) {
         EXPECT_TRUE(spool_open_) << "message bytes without an open message";
         spool_ += out.body;
@@ -92,8 +100,21 @@ class Dialog {
         // RFC 3207 §4.2: whatever the client pipelined after STARTTLS is thrown away.
         discarded += buffered;
         buffered.clear();
-        session_.on_tls_started(test_tls());
+        session_.on_tls_started(tls_after_starttls);
         break;
+      case Action::authenticate: {
+        EXPECT_TRUE(out.auth_request.has_value());
+        if (!out.auth_request) break;
+        Output result;
+        session_.on_auth_resolved(authenticator.resolve(*out.auth_request), result);
+        replies += result.replies;
+        auth_events.insert(auth_events.end(), result.auth_events.begin(), result.auth_events.end());
+        if (result.action != Action::none) {
+          actions.push_back(result.action);
+          resolve(result, replies);
+        }
+        break;
+      }
       case Action::begin_message:
         EXPECT_FALSE(spool_open_);
         spool_open_ = true;
@@ -139,6 +160,9 @@ class Dialog {
   testing::FakeClock& clock() { return clock_; }
   bool spool_open() const { return spool_open_; }
 
+  FakeAuthenticator authenticator;
+  std::vector<AuthEvent> auth_events;
+  TlsInfo tls_after_starttls = test_tls();  ///< what on_tls_started() gets
   std::string buffered;   ///< bytes the driver holds, not consumed yet
   std::string discarded;  ///< bytes dropped at STARTTLS
   std::vector<Action> actions;
@@ -150,6 +174,7 @@ class Dialog {
   bool closed = false;
 
  private:
+  testing::CountingRandom random_;
   Settings settings_;
   testing::FakeClock clock_;
   testing::FakeDirectory directory_;
