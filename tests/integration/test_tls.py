@@ -70,7 +70,12 @@ def test_submission_ehlo_before_tls(sub):
 ])
 def test_submission_requires_starttls_first(sub, command):
     sub.ehlo()
-    r = sub.cmd(command)
+    if command.startswith("BDAT"):
+        # The chunk is exactly its announced octets: no CRLF after it (RFC 3030 §2).
+        sub.send(command)
+        r = sub.reply()
+    else:
+        r = sub.cmd(command)
     expect(r, 530, "5.7.0", "Must issue a STARTTLS command first")
     # The session goes on.
     expect(sub.cmd("NOOP"), 250)
