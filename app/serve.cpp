@@ -2,9 +2,7 @@
 // start creates a complete setup in the data directory: configuration, a self-signed
 // certificate and a demo account whose password is shown once.
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -13,6 +11,7 @@
 
 #include "auth/account_store.hpp"
 #include "auth/token_issuer.hpp"
+#include "base/atomic_file.hpp"
 #include "base/random.hpp"
 #include "cli.hpp"
 #include "net/self_signed.hpp"
@@ -43,29 +42,6 @@ base::Result<void> make_private_dir(const fs::path& dir) {
   return {};
 }
 
-// Written whole or not at all: it is the mark that the dev setup is complete.
-base::Result<void> write_config(const fs::path& file, const std::string& text) {
-  fs::path tmp = file;
-  tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return base::fail("cannot create " + tmp.string() + ": " + std::strerror(errno));
-  bool ok = true;
-  for (std::size_t done = 0; ok && done < text.size();) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  int saved = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
-    if (ok) saved = errno;
-    ::unlink(tmp.c_str());
-    return base::fail("cannot write " + file.string() + ": " + std::strerror(saved));
-  }
-  return {};
-}
 
 // The demo account with a fresh password; an account left by an interrupted setup gets the new
 // password, so the one printed is always the one that works.
@@ -99,7 +75,8 @@ base::Result<std::string> bootstrap(const fs::path& dir, const fs::path& config_
   }
   auto password = create_demo_account(dir / "postern.db");
   if (!password) return password;
-  if (auto ok = write_config(config_file, config::dev_config_text()); !ok) return std::unexpected(ok.error());
+  // Written whole or not at all, and last: it is the mark that the dev setup is complete.
+  if (auto ok = base::write_file_atomically(config_file, config::dev_config_text(), 0644); !ok) return std::unexpected(ok.error());
   return password;
 }
 

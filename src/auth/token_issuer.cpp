@@ -1,12 +1,9 @@
 #include "auth/token_issuer.hpp"
 
-#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <cerrno>
@@ -15,6 +12,7 @@
 #include <iterator>
 
 #include "auth/jwks.hpp"
+#include "base/atomic_file.hpp"
 
 namespace postern::auth {
 
@@ -48,42 +46,6 @@ base::Result<std::string> to_pem(Write write) {
   return std::string(data, static_cast<std::size_t>(len));
 }
 
-base::Result<void> fsync_dir(const fs::path& file) {
-  fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return base::fail("cannot open " + dir.string() + ": " + std::strerror(errno));
-  int rc = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  if (rc != 0) return base::fail("cannot fsync " + dir.string() + ": " + std::strerror(saved));
-  return {};
-}
-
-// Whole or not at all: a temporary file created with its final mode (a private key is never
-// readable by others, not even for an instant), fsynced, renamed, and the rename made durable.
-base::Result<void> write_file(const fs::path& file, std::string_view text, mode_t mode) {
-  fs::path tmp = file;
-  tmp += ".tmp";
-  ::unlink(tmp.c_str());  // a leftover from an interrupted run may have another mode
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return base::fail("cannot create " + tmp.string() + ": " + std::strerror(errno));
-  bool ok = true;
-  for (std::size_t done = 0; ok && done < text.size();) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  int saved = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), file.c_str()) != 0) {
-    if (ok) saved = errno;
-    ::unlink(tmp.c_str());
-    return base::fail("cannot write " + file.string() + ": " + std::strerror(saved));
-  }
-  return fsync_dir(file);
-}
 
 std::int64_t seconds_since_epoch(std::chrono::system_clock::time_point t) {
   return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -100,8 +62,8 @@ base::Result<void> TokenIssuer::generate_key_files(const fs::path& private_key_f
   if (!private_pem) return std::unexpected(private_pem.error());
   auto public_pem = to_pem([&](BIO* bio) { return PEM_write_bio_PUBKEY(bio, key.get()); });
   if (!public_pem) return std::unexpected(public_pem.error());
-  if (auto ok = write_file(private_key_file, *private_pem, 0600); !ok) return ok;
-  return write_file(public_key_file, *public_pem, 0644);
+  if (auto ok = base::write_file_atomically(private_key_file, *private_pem, 0600); !ok) return ok;
+  return base::write_file_atomically(public_key_file, *public_pem, 0644);
 }
 
 base::Result<TokenIssuer> TokenIssuer::load(const fs::path& private_key_file, IssuerSettings settings) {

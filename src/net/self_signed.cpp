@@ -1,6 +1,5 @@
 #include "net/self_signed.hpp"
 
-#include <fcntl.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -8,14 +7,12 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <functional>
 #include <memory>
+
+#include "base/atomic_file.hpp"
 
 namespace postern::net {
 
@@ -120,46 +117,6 @@ base::Result<X509Ptr> build_certificate(EVP_PKEY* key, const SelfSignedOptions& 
   return cert;
 }
 
-base::Result<void> errno_fail(std::string_view what, const std::filesystem::path& path) {
-  return base::fail(std::string(what) + " " + path.string() + ": " + std::strerror(errno));
-}
-
-// Writes `content` to `path` with exactly `mode`: temporary file, fsync, rename, fsync of the
-// directory.
-base::Result<void> write_file(const std::filesystem::path& path, std::string_view content, mode_t mode) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0) return errno_fail("cannot create", tmp);
-  // An old temporary file keeps its mode through O_TRUNC, and the umask may have narrowed a
-  // new one: set the mode before any byte of a key is written.
-  bool ok = ::fchmod(fd, mode) == 0;
-  for (std::size_t done = 0; ok && done < content.size();) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  int saved = errno;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    if (ok) saved = errno;
-    ::unlink(tmp.c_str());
-    errno = saved;
-    return errno_fail("cannot write", path);
-  }
-  auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return errno_fail("cannot open", dir);
-  ok = ::fsync(dfd) == 0;
-  saved = errno;
-  ::close(dfd);
-  errno = saved;
-  if (!ok) return errno_fail("cannot fsync", dir);
-  return {};
-}
-
 }  // namespace
 
 base::Result<PemPair> make_self_signed(const SelfSignedOptions& options, std::chrono::system_clock::time_point now) {
@@ -183,8 +140,8 @@ base::Result<void> write_self_signed(const std::filesystem::path& cert_file, con
   auto pair = make_self_signed(options, now);
   if (!pair) return std::unexpected(pair.error());
   // The key first: a certificate on disk without its key would look like a finished job.
-  if (auto ok = write_file(key_file, pair->private_key, 0600); !ok) return ok;
-  return write_file(cert_file, pair->certificate, 0644);
+  if (auto ok = base::write_file_atomically(key_file, pair->private_key, 0600); !ok) return ok;
+  return base::write_file_atomically(cert_file, pair->certificate, 0644);
 }
 
 }  // namespace postern::net
