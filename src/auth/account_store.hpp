@@ -40,7 +40,10 @@ using TimePoint = std::chrono::system_clock::time_point;
 inline constexpr std::string_view password_credential = "password";
 /// Identity::credential of a login with a bearer token (OAUTHBEARER, XOAUTH2).
 inline constexpr std::string_view token_credential = "oauth";
-/// App password names: [A-Za-z0-9._-]{1,64}; "password" and "oauth" (any case) are reserved.
+/// Identity::credential of a login with a TLS client certificate (EXTERNAL).
+inline constexpr std::string_view certificate_credential = "certificate";
+/// App password names: [A-Za-z0-9._-]{1,64}; "password", "oauth" and "certificate" (any case)
+/// are reserved.
 bool valid_credential_name(std::string_view name);
 /// The generated app passwords: base::random_alnum of this length (~143 bits).
 inline constexpr std::size_t app_password_length = 24;
@@ -213,6 +216,9 @@ class AccountStore final : public policy::Directory {
   /// The account with every credential, or nullopt when `address` is no account (an alias is
   /// not a login name). An error means the store cannot answer (temporary failure).
   base::Result<std::optional<LoginRecord>> find_login(std::string_view address) const;
+  /// The canonical address of the account `alias` delivers to, or nullopt when it is no alias.
+  /// For logins that name an address rather than type it (EXTERNAL's certificate address).
+  base::Result<std::optional<std::string>> find_alias_account(std::string_view alias) const;
   /// The change counter: different from what a cache saw means an administrative change
   /// happened since (in this process or another).
   base::Result<std::int64_t> generation() const;

@@ -18,7 +18,7 @@ struct CheckedSpec {
 base::Result<CheckedSpec> check_spec(const CredentialSpec& spec, TimePoint now) {
   if (!valid_credential_name(spec.name)) {
     return base::fail("invalid credential name \"" + spec.name +
-                      "\": use 1 to 64 characters from A-Z a-z 0-9 . _ - (\"password\" and \"oauth\" are reserved)");
+                      "\": use 1 to 64 characters from A-Z a-z 0-9 . _ - (\"password\", \"oauth\" and \"certificate\" are reserved)");
   }
   if (spec.expires && *spec.expires <= now) return base::fail("the expiry time has already passed");
   CheckedSpec out;

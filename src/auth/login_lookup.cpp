@@ -50,7 +50,10 @@ StoredCredential credential_columns(const sqlite::Stmt& stmt) {
 
 bool valid_credential_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
-  if (base::iequals(name, password_credential) || base::iequals(name, token_credential)) return false;
+  if (base::iequals(name, password_credential) || base::iequals(name, token_credential) ||
+      base::iequals(name, certificate_credential)) {
+    return false;
+  }
   return std::ranges::all_of(name, [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
            c == '-';
@@ -89,6 +92,31 @@ base::Result<std::optional<LoginRecord>> AccountStore::find_login(std::string_vi
     return std::unexpected(row.error());
   }
   return record;
+}
+
+base::Result<std::optional<std::string>> AccountStore::find_alias_account(std::string_view alias) const {
+  auto key = normalize_address(alias);
+  if (!key) return std::optional<std::string>();
+  std::string error;
+  Reader* r = reader(error);
+  if (r == nullptr) return base::fail(error);
+  std::optional<std::string> account;
+  base::Result<bool> row = false;
+  {
+    // Prepared per call: only EXTERNAL logins whose certificate names an alias come here.
+    auto stmt = sqlite::Stmt::prepare(
+        r->db, "SELECT a.address FROM aliases al JOIN accounts a ON a.id = al.account_id WHERE al.address = ?1");
+    if (!stmt) return std::unexpected(stmt.error());
+    sqlite::Stmt::Scope scope(*stmt);
+    stmt->bind_text(1, *key);
+    row = stmt->step();
+    if (row && *row) account = std::string(stmt->column_text(0));
+  }
+  if (!row) {
+    drop_reader();  // after the statement is gone: it belongs to the reader's connection
+    return std::unexpected(row.error());
+  }
+  return account;
 }
 
 base::Result<std::int64_t> AccountStore::generation() const {

@@ -90,6 +90,11 @@ Resolution token_answer(Verdict verdict, std::string reason, std::string status 
   return Resolution{std::move(answer), std::move(identity), std::move(reason)};
 }
 
+Resolution certificate_answer(Verdict verdict, std::string reason, std::optional<Identity> identity = std::nullopt) {
+  sasl::CertificateAnswer answer{verdict, identity ? identity->account : std::string()};
+  return Resolution{std::move(answer), std::move(identity), std::move(reason)};
+}
+
 class StoreAuthenticator final : public Authenticator {
  public:
   StoreAuthenticator(AccountStore& store, const TokenValidator* tokens, AuthenticatorOptions options)
@@ -116,6 +121,7 @@ class StoreAuthenticator final : public Authenticator {
   Resolution on(const sasl::NeedScramVerifier& r, const ClientFacts& client);
   Resolution on(const sasl::NeedCramSecret& r, const ClientFacts& client);
   Resolution on(const sasl::VerifyToken& r, const ClientFacts& client);
+  Resolution on(const sasl::VerifyCertificate& r, const ClientFacts& client);
 
   std::optional<Resolution> from_cache(const sasl::VerifyPassword& r, const std::string& key,
                                        const ClientFacts& client, TimePoint now);
@@ -294,8 +300,39 @@ Resolution StoreAuthenticator::on(const sasl::VerifyToken& r, const ClientFacts&
   return token_answer(Verdict::ok, "token ok", "invalid_token", std::move(identity));
 }
 
+// RFC 4422 App. A: the certificate is the authentication; it maps to the account named by
+// its address (StoredCredential-free: nothing is stored for it, so nothing can be revoked but
+// the account itself, or the certificate at its CA).
+Resolution StoreAuthenticator::on(const sasl::VerifyCertificate& r, const ClientFacts&) {
+  if (!r.certificate) return certificate_answer(Verdict::bad_credentials, "no client certificate");
+  const auto& cert = *r.certificate;
+  if (!cert.verified) return certificate_answer(Verdict::bad_credentials, "client certificate not verified");
+  if (cert.subject_email.empty()) return certificate_answer(Verdict::bad_credentials, "certificate names no address");
+  // find_login lower-cases the domain; an address that is no account may be an alias.
+  auto record = store_.find_login(cert.subject_email);
+  if (!record) return certificate_answer(Verdict::temporary_failure, "store unavailable: " + record.error().message);
+  if (!*record) {
+    auto owner = store_.find_alias_account(cert.subject_email);
+    if (!owner) return certificate_answer(Verdict::temporary_failure, "store unavailable: " + owner.error().message);
+    if (*owner) {
+      record = store_.find_login(**owner);
+      if (!record) {
+        return certificate_answer(Verdict::temporary_failure, "store unavailable: " + record.error().message);
+      }
+    }
+  }
+  if (!*record) return certificate_answer(Verdict::bad_credentials, "certificate address is no account");
+  if ((*record)->disabled) return certificate_answer(Verdict::bad_credentials, "account disabled");
+  Identity identity{(*record)->account, std::string(certificate_credential), {}};
+  if (!authzid_permitted(r.authzid, cert.subject_email, identity)) {
+    return certificate_answer(Verdict::authzid_not_permitted, "authzid not permitted", std::move(identity));
+  }
+  return certificate_answer(Verdict::ok, "certificate ok", std::move(identity));
+}
+
 void StoreAuthenticator::record_success(const Identity& identity, TimePoint now) {
-  if (identity.credential == token_credential) return;  // no stored credential to stamp
+  // No stored credential to stamp for a token or a certificate.
+  if (identity.credential == token_credential || identity.credential == certificate_credential) return;
   std::string who = identity.account + "/" + identity.credential;
   {
     std::lock_guard lock(recorded_mutex_);

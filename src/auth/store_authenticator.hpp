@@ -44,7 +44,10 @@ struct AuthenticatorOptions {
 /// Resolution::reason tells them apart, for the log. Unknown accounts and credentials cost the
 /// same argon2id work as a wrong password. An authzid other than the account itself is refused
 /// (authzid_not_permitted): there is no delegation yet. Bearer tokens log in as the account
-/// the validator names, with Identity::credential token_credential.
+/// the validator names, with Identity::credential token_credential. EXTERNAL logs in as the
+/// account the verified client certificate's address names (an alias maps to its account),
+/// with Identity::credential certificate_credential; an unverified certificate, one without an
+/// address, an unknown address and a disabled account are bad_credentials.
 ///
 /// A successful PLAIN/LOGIN also completes the credential (AccountStore::complete_credential):
 /// an imported legacy hash becomes argon2id and SCRAM verifiers, missing verifiers and a

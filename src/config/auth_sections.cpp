@@ -104,7 +104,7 @@ bool read_listener_auth(const Section& s, Listener& listener, ListenerAuthLines&
     for (const auto& name : *names) {
       const auto* info = sasl::find_mechanism(name.value);
       if (info == nullptr) {
-        s.error(name.line, message("\"auth_mechanisms\": unknown mechanism \"{}\" (known: SCRAM-SHA-256-PLUS, "
+        s.error(name.line, message("\"auth_mechanisms\": unknown mechanism \"{}\" (known: EXTERNAL, SCRAM-SHA-256-PLUS, "
                                    "SCRAM-SHA-256, SCRAM-SHA-1-PLUS, SCRAM-SHA-1, OAUTHBEARER, XOAUTH2, "
                                    "CRAM-MD5, PLAIN, LOGIN)",
                                    name.value));
@@ -152,6 +152,10 @@ void check_listener_auth(const Listener& listener, const ListenerAuthLines& line
     } else if (is_token_mechanism(name) && !config.oauth.enabled) {
       diagnostics.error(lines.mechanisms[i],
                         message("{}: \"auth_mechanisms\": {} needs an [oauth] section", label, name));
+    } else if (name == "EXTERNAL" && !listener.request_client_certificate) {
+      // Without asking for a certificate there is never one to log in with.
+      diagnostics.error(lines.mechanisms[i],
+                        message("{}: \"auth_mechanisms\": EXTERNAL needs request_client_certificate = true", label));
     }
   }
   if (listener.request_client_certificate && config.auth.client_ca.empty()) {
@@ -167,6 +171,7 @@ std::vector<std::string> offered_mechanisms(const Config& config, const Listener
   std::vector<std::string> out;
   for (const auto& m : sasl::all_mechanisms()) {
     if (m.name == "CRAM-MD5" && !config.auth.cram_md5) continue;
+    if (m.name == "EXTERNAL" && !listener.request_client_certificate) continue;
     if (detail::is_token_mechanism(m.name) && !config.oauth.enabled) continue;
     out.emplace_back(m.name);
   }

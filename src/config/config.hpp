@@ -98,7 +98,8 @@ std::expected<Config, std::string> load_string(std::string_view text, const std:
 
 /// The SASL mechanisms `listener` offers once TLS is up, strongest first: its
 /// `auth_mechanisms`, or by default every mechanism Postern has, less CRAM-MD5 unless
-/// `[auth] cram_md5` and less OAUTHBEARER/XOAUTH2 without `[oauth]`. What the session then
+/// `[auth] cram_md5`, less OAUTHBEARER/XOAUTH2 without `[oauth]` and less EXTERNAL unless the
+/// listener has `request_client_certificate`. What the session then
 /// advertises depends on the connection (TLS, channel bindings): see session::AuthSettings.
 std::vector<std::string> offered_mechanisms(const Config& config, const Listener& listener);
 

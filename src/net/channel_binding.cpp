@@ -48,6 +48,30 @@ std::string certificate_email(X509* cert) {
   return email;
 }
 
+std::string common_name(X509* cert) {
+  X509_NAME* subject = X509_get_subject_name(cert);
+  int at = -1;
+  std::string cn;
+  // The most specific CN is the last one (RFC 6125 §2.3.1 reads it the same way).
+  while ((at = X509_NAME_get_index_by_NID(subject, NID_commonName, at)) >= 0) {
+    cn = asn1_text(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at)));
+  }
+  return cn;
+}
+
+std::string sha256_hex(X509* cert) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  if (X509_digest(cert, EVP_sha256(), digest.data(), &len) != 1) return {};
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += digits[digest[i] >> 4];
+    out += digits[digest[i] & 0xf];
+  }
+  return out;
+}
+
 }  // namespace
 
 ChannelBindingData channel_bindings(SSL* ssl) {
@@ -80,6 +104,8 @@ PeerCertificate peer_certificate(SSL* ssl) {
   X509_NAME_oneline(X509_get_subject_name(cert), line.data(), static_cast<int>(line.size()));
   peer.subject = line.data();
   peer.email = certificate_email(cert);
+  peer.common_name = common_name(cert);
+  peer.fingerprint_sha256 = sha256_hex(cert);
   X509_free(cert);
   return peer;
 }

@@ -38,6 +38,8 @@ struct PeerCertificate {
   /// The address it names for SASL EXTERNAL: the first rfc822Name of subjectAltName, else the
   /// subject's emailAddress; lower-cased domain is left to the store.
   std::string email;
+  std::string common_name;         ///< the subject's (last) commonName, for the log
+  std::string fingerprint_sha256;  ///< lower-case hex of SHA-256 over the DER encoding
 };
 
 PeerCertificate peer_certificate(SSL* ssl);

@@ -32,6 +32,14 @@ std::string describe_request(const Request& request) {
             return "verify_token authzid=" + text::printable(r.authzid) + " host=" + text::printable(r.host) +
                    " port=" + text::printable(r.port);
           },
+          [](const VerifyCertificate& r) {
+            std::string out = "verify_certificate authzid=" + text::printable(r.authzid);
+            if (!r.certificate) return out + " certificate=none";
+            return out + " email=" + text::printable(r.certificate->subject_email) +
+                   " cn=" + text::printable(r.certificate->subject_cn) +
+                   " sha256=" + text::printable(r.certificate->fingerprint_sha256) +
+                   (r.certificate->verified ? " verified" : " unverified");
+          },
       },
       request);
 }

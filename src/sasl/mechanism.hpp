@@ -56,8 +56,29 @@ struct VerifyToken {
   std::string port;
 };
 
+/// The TLS client certificate of a connection, as the TLS layer read it after the handshake.
+/// Facts about the connection, never something the client says in the SASL exchange.
+struct ClientCertificate {
+  /// The address the certificate names: the first rfc822Name of subjectAltName, else the
+  /// subject's emailAddress; "" when it names none.
+  std::string subject_email;
+  std::string subject_cn;          ///< the subject's commonName, for the log
+  std::string fingerprint_sha256;  ///< lower-case hex of SHA-256 over the DER, for the log
+  bool verified = false;           ///< chains to the configured client CA (`[auth] client_ca`)
+  bool operator==(const ClientCertificate&) const = default;
+};
+
+/// EXTERNAL (RFC 4422 Appendix A): map the connection's client certificate to an account and
+/// check that it may act as `authzid` (empty: as the certificate's own identity). The mechanism
+/// sets `authzid` only; the session attaches `certificate` from its TLS facts before the
+/// request leaves it (nullopt: the connection has none, which can only be refused).
+struct VerifyCertificate {
+  std::string authzid;
+  std::optional<ClientCertificate> certificate;
+};
+
 /// One request. The answer to alternative i is alternative i of Answer.
-using Request = std::variant<VerifyPassword, NeedCramSecret, NeedScramVerifier, VerifyToken>;
+using Request = std::variant<VerifyPassword, NeedCramSecret, NeedScramVerifier, VerifyToken, VerifyCertificate>;
 
 // ---- Answers: what the caller feeds back with Mechanism::resume() ----------------------------
 
@@ -124,12 +145,21 @@ struct TokenAnswer {
   TokenError error;
 };
 
-using Answer = std::variant<PasswordAnswer, CramSecretAnswer, ScramVerifierAnswer, TokenAnswer>;
+/// With Verdict::ok, `identity` is the account the certificate maps to (it becomes
+/// Success::authcid); any other verdict fails the exchange.
+struct CertificateAnswer {
+  Verdict verdict = Verdict::temporary_failure;
+  std::string identity;
+};
+
+using Answer =
+    std::variant<PasswordAnswer, CramSecretAnswer, ScramVerifierAnswer, TokenAnswer, CertificateAnswer>;
 
 // ---- Outcomes ---------------------------------------------------------------------------------
 
 /// The client proved `authcid` and may act as `authzid` (empty: as itself). `authcid` is the
-/// name as the client sent it (for token mechanisms, the validator's TokenAnswer::identity);
+/// name as the client sent it (for token mechanisms, the validator's TokenAnswer::identity;
+/// for EXTERNAL, CertificateAnswer::identity);
 /// the canonical account and the credential that matched (which app password) are what the
 /// store reported with its answer, which the session fed in and keeps.
 /// `server_final` is data the mechanism must deliver on success (SCRAM's server-final-message

@@ -6,6 +6,7 @@
 
 #include "base/strings.hpp"
 #include "sasl/cram_md5.hpp"
+#include "sasl/external.hpp"
 #include "sasl/login.hpp"
 #include "sasl/oauth.hpp"
 #include "sasl/plain.hpp"
@@ -15,7 +16,8 @@ namespace {
 
 constexpr std::size_t min_fake_salt_secret = 16;
 
-constexpr std::array<MechanismInfo, 9> mechanisms{{
+constexpr std::array<MechanismInfo, 10> mechanisms{{
+    {"EXTERNAL", Credential::certificate, ScramHash::sha256, false, false, false, true},
     {"SCRAM-SHA-256-PLUS", Credential::scram_verifier, ScramHash::sha256, false, false, true},
     {"SCRAM-SHA-256", Credential::scram_verifier, ScramHash::sha256, false, false, false},
     {"SCRAM-SHA-1-PLUS", Credential::scram_verifier, ScramHash::sha1, false, false, true},
@@ -52,6 +54,7 @@ const MechanismInfo* find_mechanism(std::string_view name) {
 
 bool usable(const MechanismInfo& info, const Context& context) {
   if (info.channel_binding && context.channel_bindings.empty()) return false;
+  if (info.client_certificate && !context.client_certificate) return false;
   if (info.credential == Credential::scram_verifier && context.fake_salt_secret.size() < min_fake_salt_secret) {
     return false;
   }
@@ -70,6 +73,8 @@ std::unique_ptr<Mechanism> create(std::string_view name, const Context& context)
       return make_cram_md5(make_cram_md5_challenge(context.random, context.now, context.hostname));
     case Credential::password:
       return info->name == "LOGIN" ? make_login() : make_plain();
+    case Credential::certificate:
+      return make_external();
   }
   return nullptr;
 }

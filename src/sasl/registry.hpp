@@ -21,6 +21,7 @@ enum class Credential {
   cram_secret,     ///< NeedCramSecret
   scram_verifier,  ///< NeedScramVerifier for `hash`
   token,           ///< VerifyToken
+  certificate,     ///< VerifyCertificate: nothing stored, the TLS client certificate proves it
 };
 
 /// Static facts about one mechanism, for the EHLO list and the listener policy.
@@ -35,10 +36,12 @@ struct MechanismInfo {
   bool reveals_token = false;
   /// -PLUS: usable only on a connection with at least one channel binding.
   bool channel_binding = false;
+  /// EXTERNAL: usable only on a connection whose client certificate verified.
+  bool client_certificate = false;
 };
 
-/// All mechanisms, strongest first (the order for the EHLO AUTH line):
-/// SCRAM-SHA-256-PLUS, SCRAM-SHA-256, SCRAM-SHA-1-PLUS, SCRAM-SHA-1, OAUTHBEARER, XOAUTH2,
+/// All mechanisms, strongest first (the order for the EHLO AUTH line): EXTERNAL (no secret
+/// crosses the wire at all, and it is offered only with a verified certificate), SCRAM-SHA-256-PLUS, SCRAM-SHA-256, SCRAM-SHA-1-PLUS, SCRAM-SHA-1, OAUTHBEARER, XOAUTH2,
 /// CRAM-MD5, PLAIN, LOGIN.
 std::span<const MechanismInfo> all_mechanisms();
 
@@ -54,10 +57,12 @@ struct Context {
   bool plus_advertised = false;                           ///< the EHLO AUTH list held a -PLUS mechanism
   std::string_view fake_salt_secret = {};                 ///< make_fake_salt_secret(), once per process
   std::uint32_t scram_iterations = scram_default_iterations;  ///< what the store uses for new verifiers
+  /// The TLS client presented a certificate that verified against the client CA (EXTERNAL).
+  bool client_certificate = false;
 };
 
-/// Whether `info` can run in `context`: -PLUS needs a channel binding, and SCRAM needs a
-/// fake-salt secret of at least 16 bytes (without one, unknown accounts would be told apart).
+/// Whether `info` can run in `context`: -PLUS needs a channel binding, EXTERNAL a verified
+/// client certificate, and SCRAM needs a fake-salt secret of at least 16 bytes (without one, unknown accounts would be told apart).
 /// Listener policy (TLS, opt-ins, what the store holds) is the session's business.
 bool usable(const MechanismInfo& info, const Context& context);
 

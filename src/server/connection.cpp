@@ -45,8 +45,10 @@ sasl::Answer temporary_failure_for(const sasl::Request& request) {
       return sasl::CramSecretAnswer{sasl::Verdict::temporary_failure, {}};
     case 2:
       return sasl::ScramVerifierAnswer{sasl::Verdict::temporary_failure, {}};
-    default:
+    case 3:
       return sasl::TokenAnswer{sasl::Verdict::temporary_failure, "", {}};
+    default:
+      return sasl::CertificateAnswer{sasl::Verdict::temporary_failure, ""};
   }
 }
 
@@ -200,7 +202,12 @@ asio::awaitable<void> Connection::say_goodbye(std::string reply) {
 
 session::TlsInfo Connection::tls_info() const {
   auto f = stream_.tls_facts();
-  return {f.version, f.cipher, f.sni, to_sasl(stream_.channel_bindings())};
+  session::TlsInfo info{f.version, f.cipher, f.sni, to_sasl(stream_.channel_bindings()), std::nullopt};
+  if (auto peer = stream_.peer_certificate(); peer.presented) {
+    info.client_certificate =
+        sasl::ClientCertificate{peer.email, peer.common_name, peer.fingerprint_sha256, peer.verified};
+  }
+  return info;
 }
 
 void Connection::absorb(session::Output& out) {
@@ -215,17 +222,23 @@ void Connection::absorb(session::Output& out) {
 // described by sasl::describe and the store's reason, neither of which holds a secret.
 void Connection::log_auth(const session::AuthEvent& event) {
   auto tls = stream_.tls_facts();
+  // EXTERNAL: which certificate proved it (the address alone could be in several certificates).
+  std::string certificate;
+  if (event.mechanism == "EXTERNAL") {
+    auto peer = stream_.peer_certificate();
+    certificate = " certificate=" + (peer.presented ? peer.fingerprint_sha256 : std::string("none"));
+  }
   if (event.success && event.identity) {
-    spdlog::info("auth ok client={} listener={} tls={} mechanism={} account={} credential={}", client_address_,
+    spdlog::info("auth ok client={} listener={} tls={} mechanism={} account={} credential={}{}", client_address_,
                  listener_.settings.listener_name, tls.version.empty() ? "none" : tls.version, event.mechanism,
-                 event.identity->account, event.identity->credential);
+                 event.identity->account, event.identity->credential, certificate);
     auth::Identity who{event.identity->account, event.identity->credential, {}};
     auto now = server_.clock.now();
     asio::post(server_.auth_pool, [&a = server_.authenticator, who = std::move(who), now] { a.record_success(who, now); });
   } else {
-    spdlog::info("auth failed client={} listener={} tls={} mechanism={} reply={} reason={} detail={}", client_address_,
-                 listener_.settings.listener_name, tls.version.empty() ? "none" : tls.version, event.mechanism,
-                 event.reply, auth_reason_.empty() ? "-" : auth_reason_, event.detail);
+    spdlog::info("auth failed client={} listener={} tls={} mechanism={} reply={} reason={} detail={}{}",
+                 client_address_, listener_.settings.listener_name, tls.version.empty() ? "none" : tls.version,
+                 event.mechanism, event.reply, auth_reason_.empty() ? "-" : auth_reason_, event.detail, certificate);
   }
   auth_reason_.clear();
 }

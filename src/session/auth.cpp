@@ -15,8 +15,16 @@ namespace replies = smtp::replies;
 
 namespace {
 
-// Bearer tokens (RFC 7628 §5) and channel bindings exist only under TLS.
-bool needs_tls(const sasl::MechanismInfo& info) { return info.reveals_token || info.channel_binding; }
+// Bearer tokens (RFC 7628 §5), channel bindings and client certificates exist only under TLS.
+bool needs_tls(const sasl::MechanismInfo& info) {
+  return info.reveals_token || info.channel_binding || info.client_certificate;
+}
+
+// RFC 4422 App. A: EXTERNAL relies on authentication outside SASL; only a certificate that
+// chains to the configured client CA counts as one.
+bool verified_certificate(const std::optional<TlsInfo>& tls) {
+  return tls && tls->client_certificate && tls->client_certificate->verified;
+}
 
 // RFC 4954 §4: sasl-mech = 1*20mech-char; mech-char = UPPER-ALPHA / DIGIT / "-" / "_"
 // (compared case-insensitively, as clients vary).
@@ -60,6 +68,7 @@ sasl::Context Session::State::sasl_context() const {
   // RFC 5802 §6: gs2 "y" is a downgrade only if the client saw a -PLUS mechanism offered.
   sasl::Context probe{*settings.auth.random, settings.hostname, clock.now(), bindings, false,
                       settings.auth.fake_salt_secret, settings.auth.scram_iterations};
+  probe.client_certificate = verified_certificate(tls);
   for (auto name : offered_mechanisms()) {
     if (const auto* info = sasl::find_mechanism(name); info && info->channel_binding) plus = true;
   }
@@ -76,6 +85,7 @@ std::vector<std::string_view> Session::State::offered_mechanisms() const {
   if (tls) bindings = tls->channel_bindings;
   sasl::Context context{*settings.auth.random, settings.hostname, clock.now(), bindings, false,
                         settings.auth.fake_salt_secret, settings.auth.scram_iterations};
+  context.client_certificate = verified_certificate(tls);
   for (const auto& name : settings.auth.mechanisms) {
     const auto* info = sasl::find_mechanism(name);
     if (info == nullptr) continue;
@@ -160,6 +170,10 @@ void Session::State::on_auth_step(const sasl::Step& step, Output& out) {
   }
   if (const auto* req = std::get_if<sasl::Request>(&step)) {
     out.auth_request = *req;
+    if (auto* external = std::get_if<sasl::VerifyCertificate>(&*out.auth_request)) {
+      // The certificate comes from the TLS layer, never from the client's SASL message.
+      external->certificate = tls ? tls->client_certificate : std::nullopt;
+    }
     mode = Mode::awaiting_auth;
     return request(out, Action::authenticate);
   }
@@ -230,7 +244,9 @@ void Session::State::on_auth_line(std::string_view line, Output& out) {
     if (!line.empty()) return finish_auth(out, replies::auth_malformed, false, "non-empty reply to server-final");
     return finish_auth(out, replies::auth_ok, true, "server-final acknowledged");
   }
-  auto decoded = base::base64_decode(line);
+  // RFC 4954 §4 spells an empty response as an empty line ("=" only for an empty initial
+  // response); curl answers an empty 334 with "=" all the same, and "=" can mean nothing else.
+  auto decoded = line == "=" ? std::optional<std::string>(std::string()) : base::base64_decode(line);
   if (!decoded) {
     exchange->mechanism->cancel();
     return finish_auth(out, replies::auth_bad_base64, false, "response is not base64");

@@ -76,6 +76,9 @@ struct TlsInfo {
   /// What SCRAM-*-PLUS may bind to on this connection (only the sound types, see net/).
   /// Secret-ish (derived from the TLS keys): never logged, never in the queue record.
   std::vector<sasl::ChannelBinding> channel_bindings;
+  /// The certificate the client presented, verified or not; nullopt when it sent none (or the
+  /// listener did not ask). EXTERNAL is offered only when it is present and verified.
+  std::optional<sasl::ClientCertificate> client_certificate;
 };
 
 /// Facts about the client fixed at connect time.

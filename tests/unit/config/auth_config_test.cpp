@@ -110,6 +110,40 @@ address = "0.0.0.0:465"
                                       "OAUTHBEARER", "XOAUTH2", "CRAM-MD5", "PLAIN", "LOGIN"}));
 }
 
+TEST(AuthConfig, ExternalOnlyWhereClientCertificatesAreRequested) {
+  ConfigDir dir;
+  dir.write("tls/client-ca.pem", "");
+  auto c = load(dir, R"(
+[auth]
+client_ca = "tls/client-ca.pem"
+
+[[listener]]
+kind = "submission"
+address = "0.0.0.0:587"
+request_client_certificate = true
+
+[[listener]]
+kind = "submissions"
+address = "0.0.0.0:465"
+)");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_EQ(offered_mechanisms(*c, c->listeners[0]),
+            (std::vector<std::string>{"EXTERNAL", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS",
+                                      "SCRAM-SHA-1", "PLAIN", "LOGIN"}));
+  EXPECT_EQ(offered_mechanisms(*c, c->listeners[1]),
+            (std::vector<std::string>{"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
+                                      "PLAIN", "LOGIN"}));
+}
+
+TEST(AuthConfig, ListingExternalNeedsClientCertificates) {
+  ConfigDir dir;
+  auto c = load(dir, "[[listener]]\nkind = \"submission\"\naddress = \"0.0.0.0:587\"\nauth_mechanisms = [\"external\"]\n");
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error(), (dir.path() / "postern.toml").string() +
+                           ":11: listener \"submission\": \"auth_mechanisms\": EXTERNAL needs "
+                           "request_client_certificate = true");
+}
+
 TEST(AuthConfig, CacheTtlZeroDisablesTheCache) {
   ConfigDir dir;
   auto c = load(dir, "[auth]\ncache_ttl = 0\n[[listener]]\nkind = \"smtp\"\naddress = \"0.0.0.0:25\"\n");
@@ -141,7 +175,7 @@ auth_mechanisms = ["DIGEST-MD5"]
                            "key\n" +
                            f + ":14: oauth: \"audience\" must not be empty\n" + f +
                            ":19: listener \"smtp\": \"auth_mechanisms\": unknown mechanism \"DIGEST-MD5\" (known: "
-                           "SCRAM-SHA-256-PLUS, SCRAM-SHA-256, SCRAM-SHA-1-PLUS, SCRAM-SHA-1, OAUTHBEARER, XOAUTH2, "
+                           "EXTERNAL, SCRAM-SHA-256-PLUS, SCRAM-SHA-256, SCRAM-SHA-1-PLUS, SCRAM-SHA-1, OAUTHBEARER, XOAUTH2, "
                            "CRAM-MD5, PLAIN, LOGIN)");
 }
 

@@ -27,6 +27,7 @@ Context context(base::Random& random, bool tls = true) {
   if (tls) {
     c.channel_bindings = bindings;
     c.plus_advertised = true;
+    c.client_certificate = true;
   }
   c.fake_salt_secret = secret;
   return c;
@@ -36,7 +37,7 @@ TEST(Registry, ListsEveryMechanismStrongestFirst) {
   std::vector<std::string_view> names;
   for (const auto& m : all_mechanisms()) names.push_back(m.name);
   EXPECT_EQ(names,
-            (std::vector<std::string_view>{"SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
+            (std::vector<std::string_view>{"EXTERNAL", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-1",
                                            "OAUTHBEARER", "XOAUTH2", "CRAM-MD5", "PLAIN", "LOGIN"}));
 }
 
@@ -50,6 +51,8 @@ TEST(Registry, KnowsWhatEachMechanismNeeds) {
     EXPECT_EQ(m.credential == Credential::token, token) << m.name;
     EXPECT_EQ(m.channel_binding, m.name.ends_with("-PLUS")) << m.name;
     EXPECT_EQ(m.credential == Credential::scram_verifier, m.name.starts_with("SCRAM-")) << m.name;
+    EXPECT_EQ(m.credential == Credential::certificate, m.name == "EXTERNAL") << m.name;
+    EXPECT_EQ(m.client_certificate, m.name == "EXTERNAL") << m.name;
     if (m.credential == Credential::scram_verifier) {
       EXPECT_EQ(m.hash, m.name.starts_with("SCRAM-SHA-1") ? ScramHash::sha1 : ScramHash::sha256) << m.name;
     }
@@ -61,7 +64,7 @@ TEST(Registry, FindsNamesCaseInsensitively) {
   ASSERT_NE(find_mechanism("scram-sha-256-plus"), nullptr);
   EXPECT_EQ(find_mechanism("scram-sha-256-plus")->name, "SCRAM-SHA-256-PLUS");
   EXPECT_EQ(find_mechanism("Plain")->name, "PLAIN");
-  for (std::string_view unknown : {"", "DIGEST-MD5", "NTLM", "GSSAPI", "EXTERNAL", "PLAIN ", "SCRAM-SHA-512"}) {
+  for (std::string_view unknown : {"", "DIGEST-MD5", "NTLM", "GSSAPI", "EXTERNAL ", "PLAIN ", "SCRAM-SHA-512"}) {
     EXPECT_EQ(find_mechanism(unknown), nullptr) << unknown;
   }
 }
@@ -84,6 +87,21 @@ TEST(Registry, PlusNeedsAChannelBinding) {
   EXPECT_EQ(create("SCRAM-SHA-1-PLUS", clear), nullptr);
   EXPECT_NE(create("SCRAM-SHA-256", clear), nullptr);
   EXPECT_TRUE(usable(*find_mechanism("SCRAM-SHA-256-PLUS"), context(random)));
+}
+
+TEST(Registry, ExternalNeedsAVerifiedClientCertificate) {
+  postern::testing::CountingRandom random;
+  Context c = context(random);
+  EXPECT_EQ(find_mechanism("external")->name, "EXTERNAL");
+  EXPECT_FALSE(find_mechanism("EXTERNAL")->reveals_password);
+  EXPECT_TRUE(usable(*find_mechanism("EXTERNAL"), c));
+  auto m = create("EXTERNAL", c);
+  ASSERT_NE(m, nullptr);
+  ASSERT_NE(as_request<VerifyCertificate>(m->start(""s)), nullptr);
+  c.client_certificate = false;
+  EXPECT_FALSE(usable(*find_mechanism("EXTERNAL"), c));
+  EXPECT_EQ(create("EXTERNAL", c), nullptr);
+  EXPECT_NE(create("PLAIN", c), nullptr) << "only EXTERNAL depends on the certificate";
 }
 
 TEST(Registry, ScramNeedsAFakeSaltSecret) {

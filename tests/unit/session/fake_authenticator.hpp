@@ -26,6 +26,8 @@ class FakeAuthenticator {
  public:
   void add(std::string login, FakeLogin l) { logins_[std::move(login)] = std::move(l); }
   void add_token(std::string token, std::string account) { tokens_[std::move(token)] = std::move(account); }
+  /// A certificate naming `email` proves `account` (when verified).
+  void add_certificate(std::string email, std::string account) { certificates_[std::move(email)] = std::move(account); }
   void set_down(bool down) { down_ = down; }
 
   AuthResolution resolve(const sasl::Request& request) {
@@ -36,6 +38,7 @@ class FakeAuthenticator {
 
   std::size_t calls = 0;
   std::vector<std::size_t> kinds;  ///< Request alternative of each call
+  std::vector<sasl::VerifyCertificate> certificate_requests;  ///< as the session sent them
 
  private:
   static AuthInfo identity_of(const FakeLogin& l) { return AuthInfo{l.account, l.credential, ""}; }
@@ -84,8 +87,24 @@ class FakeAuthenticator {
     return {sasl::TokenAnswer{sasl::Verdict::ok, it->second, {}}, AuthInfo{it->second, "token", ""}};
   }
 
+  AuthResolution answer(const sasl::VerifyCertificate& r) {
+    certificate_requests.push_back(r);
+    if (down_) return {sasl::CertificateAnswer{sasl::Verdict::temporary_failure, ""}, {}};
+    if (!r.certificate || !r.certificate->verified) {
+      return {sasl::CertificateAnswer{sasl::Verdict::bad_credentials, ""}, {}};
+    }
+    auto it = certificates_.find(r.certificate->subject_email);
+    if (it == certificates_.end()) return {sasl::CertificateAnswer{sasl::Verdict::bad_credentials, ""}, {}};
+    AuthInfo who{it->second, "certificate", ""};
+    if (!r.authzid.empty() && r.authzid != it->second) {
+      return {sasl::CertificateAnswer{sasl::Verdict::authzid_not_permitted, it->second}, who};
+    }
+    return {sasl::CertificateAnswer{sasl::Verdict::ok, it->second}, who};
+  }
+
   std::map<std::string, FakeLogin> logins_;
   std::map<std::string, std::string> tokens_;
+  std::map<std::string, std::string> certificates_;
   bool down_ = false;
 };
 
