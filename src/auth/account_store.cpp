@@ -27,7 +27,9 @@ constexpr const char* find_login_sql =
     "c.id, c.name, c.argon2id_hash, c.legacy_hash, c.cram_md5_secret, c.expires, c.revoked_at, "
     "c.allowed_senders, c.allowed_networks, "
     "s1.salt, s1.iterations, s1.stored_key, s1.server_key, "
-    "s2.salt, s2.iterations, s2.stored_key, s2.server_key "
+    "s2.salt, s2.iterations, s2.stored_key, s2.server_key, "
+    // The aliases in the same snapshot as the generation: a cached login never outlives them.
+    "(SELECT group_concat(address, char(10)) FROM aliases WHERE account_id = a.id) "
     "FROM accounts a "
     "LEFT JOIN credentials c ON c.account_id = a.id "
     "LEFT JOIN scram_verifiers s1 ON s1.credential_id = c.id AND s1.mechanism = 'SCRAM-SHA-1' "

@@ -106,6 +106,7 @@ struct LoginRecord {
   bool cram_md5 = false;
   std::int64_t generation = 0;
   std::vector<StoredCredential> credentials;  ///< the account password first, then app passwords by name
+  std::vector<std::string> aliases;           ///< the account's aliases, sorted
 
   const StoredCredential* find(std::string_view name) const;
 };

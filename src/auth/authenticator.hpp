@@ -18,6 +18,10 @@ struct Identity {
   std::string credential;  ///< "password" for the account password, else the app password's name
   /// Sender addresses this credential is limited to; empty means the account's own addresses.
   std::vector<std::string> allowed_senders;
+  /// The envelope senders this identity may use (DESIGN §3.6): the account's address and its
+  /// aliases (domain lower-case), narrowed to allowed_senders when that is not empty. The
+  /// account's address comes first. Local parts compare case-insensitively in ASCII.
+  std::vector<std::string> sender_addresses;
 };
 
 /// What a credential may be limited by.

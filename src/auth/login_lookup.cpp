@@ -46,6 +46,19 @@ StoredCredential credential_columns(const sqlite::Stmt& stmt) {
   return c;
 }
 
+// Column 21 of find_login_sql: the aliases joined by newlines (an address has none).
+std::vector<std::string> alias_column(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    auto end = text.find('\n');
+    if (end != 0) out.emplace_back(text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  std::ranges::sort(out);
+  return out;
+}
+
 }  // namespace
 
 bool valid_credential_name(std::string_view name) {
@@ -83,6 +96,7 @@ base::Result<std::optional<LoginRecord>> AccountStore::find_login(std::string_vi
         record->disabled = r->login.column_int64(1) != 0;
         record->cram_md5 = r->login.column_int64(2) != 0;
         record->generation = r->login.column_int64(3);
+        record->aliases = alias_column(r->login.column_text(21));
       }
       if (!r->login.column_is_null(4)) record->credentials.push_back(credential_columns(r->login));
     }

@@ -55,8 +55,27 @@ std::optional<std::string> refusal(const LoginRecord& account, const StoredCrede
   return std::nullopt;
 }
 
+// DESIGN §3.6: the account's own addresses, and of those only the ones a limited credential
+// names. allowed_senders narrows, never widens: an address there that is not the account's
+// own grants nothing (normalize_address lower-cased its domain; the local part compares
+// without case, as the store's keys do).
+std::vector<std::string> sender_addresses(const LoginRecord& account, const std::vector<std::string>& allowed) {
+  std::vector<std::string> own{account.account};
+  own.insert(own.end(), account.aliases.begin(), account.aliases.end());
+  if (allowed.empty()) return own;
+  std::erase_if(own, [&](const std::string& address) {
+    return std::ranges::none_of(allowed, [&](const std::string& a) { return base::iequals(a, address); });
+  });
+  return own;
+}
+
 Identity identity_of(const LoginRecord& account, const StoredCredential& c) {
-  return Identity{account.account, c.name, c.allowed_senders};
+  return Identity{account.account, c.name, c.allowed_senders, sender_addresses(account, c.allowed_senders)};
+}
+
+// A login without a stored credential (bearer token, certificate) sends as the account.
+Identity account_identity(const LoginRecord& account, std::string_view credential) {
+  return Identity{account.account, std::string(credential), {}, sender_addresses(account, {})};
 }
 
 // RFC 4422 §3.4.1: an empty authzid means "act as myself". Naming oneself (the account, or the
@@ -293,7 +312,7 @@ Resolution StoreAuthenticator::on(const sasl::VerifyToken& r, const ClientFacts&
   if (!record) return token_answer(Verdict::temporary_failure, "store unavailable: " + record.error().message);
   if (!*record) return token_answer(Verdict::bad_credentials, "token names no account");
   if ((*record)->disabled) return token_answer(Verdict::bad_credentials, "account disabled");
-  Identity identity{(*record)->account, std::string(token_credential), {}};
+  Identity identity = account_identity(**record, token_credential);
   if (!authzid_permitted(r.authzid, (*record)->account, identity)) {
     return token_answer(Verdict::authzid_not_permitted, "authzid not permitted", "invalid_token", std::move(identity));
   }
@@ -323,7 +342,7 @@ Resolution StoreAuthenticator::on(const sasl::VerifyCertificate& r, const Client
   }
   if (!*record) return certificate_answer(Verdict::bad_credentials, "certificate address is no account");
   if ((*record)->disabled) return certificate_answer(Verdict::bad_credentials, "account disabled");
-  Identity identity{(*record)->account, std::string(certificate_credential), {}};
+  Identity identity = account_identity(**record, certificate_credential);
   if (!authzid_permitted(r.authzid, cert.subject_email, identity)) {
     return certificate_answer(Verdict::authzid_not_permitted, "authzid not permitted", std::move(identity));
   }

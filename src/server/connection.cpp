@@ -254,7 +254,10 @@ asio::awaitable<void> Connection::authenticate(const sasl::Request& request, ses
   }
   auth_reason_ = r.reason;
   session::AuthResolution resolution{std::move(r.answer), std::nullopt};
-  if (r.identity) resolution.identity = session::AuthInfo{r.identity->account, r.identity->credential, ""};
+  if (r.identity) {
+    resolution.identity =
+        session::AuthInfo{r.identity->account, r.identity->credential, "", std::move(r.identity->sender_addresses)};
+  }
   session_->on_auth_resolved(resolution, out);
 }
 

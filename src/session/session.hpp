@@ -89,11 +89,13 @@ struct ClientInfo {
 };
 
 /// The authenticated identity (DESIGN §3.6): the account, the credential that proved it
-/// ("password" or an app password's name) and the SASL mechanism used.
+/// ("password" or an app password's name), the SASL mechanism used, and the envelope senders
+/// it may use (auth::Identity::sender_addresses; none means it may send from no address).
 struct AuthInfo {
   std::string account;
   std::string credential;
   std::string mechanism;
+  std::vector<std::string> senders;
   bool operator==(const AuthInfo&) const = default;
 };
 

@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "base/strings.hpp"
+#include "policy/sender.hpp"
 #include "session/session_state.hpp"
 
 namespace postern::session {
@@ -116,6 +117,12 @@ void Session::State::on_mail(std::string_view args, Output& out) {
   auto params = check_mail_params(parsed->params, settings.limits.max_message_size);
   if (auto* refusal = std::get_if<ReplyCode>(&params)) return respond(out, *refusal);
   auto& accepted = std::get<MailParams>(params);
+  // DESIGN §3.6: one identity per message, and the envelope sender must be one of its
+  // addresses. The null path too: bounces are the server's to send, not a user's. Without an
+  // identity (a trusted network, inbound mail from strangers) there is nobody to own it.
+  if (identity && (!parsed->path.mailbox || !policy::sender_owned(*parsed->path.mailbox, identity->senders))) {
+    return respond(out, replies::sender_not_owned);
+  }
 
   txn = Transaction{};
   txn.active = true;

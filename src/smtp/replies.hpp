@@ -109,6 +109,9 @@ inline constexpr ReplyCode auth_too_weak{534, "5.7.9", "Authentication mechanism
 inline constexpr ReplyCode auth_needs_encryption{538, "5.7.11", "Encryption required for requested authentication mechanism"};
 inline constexpr ReplyCode unknown_user{550, "5.1.1", "Recipient address rejected: no such user"};
 inline constexpr ReplyCode relay_denied{554, "5.7.1", "Relay access denied"};
+// DESIGN §3.6: an authenticated identity sends only from its own addresses. RFC 5321 §4.2.2:
+// 553 "mailbox name not allowed"; RFC 3463 §3.8: X.7.1 "delivery not authorized".
+inline constexpr ReplyCode sender_not_owned{553, "5.7.1", "Sender address not owned by user"};
 inline constexpr ReplyCode utf8_address_needs_smtputf8{553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter"};  // RFC 6531 §3.5
 inline constexpr ReplyCode message_too_big{552, "5.3.4", "Message size exceeds fixed maximum message size"};  // RFC 1870 §6
 // SMTP smuggling: a message with a bare CR or LF is refused, never normalised (RFC 5321 §2.3.8).

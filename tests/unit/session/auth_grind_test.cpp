@@ -118,7 +118,7 @@ TEST(AuthGrind, WholeDialogDoesWhatItShould) {
               std::string::npos)
       << t.replies;
   ASSERT_EQ(t.auth.size(), 1u);
-  EXPECT_EQ(t.auth[0], (AuthInfo{"alice@example.org", "password", "SCRAM-SHA-256"}));
+  EXPECT_EQ(t.auth[0], (AuthInfo{"alice@example.org", "password", "SCRAM-SHA-256", {"alice@example.org"}}));
   // PLAIN (wrong) then SCRAM's verifier; the cancelled LOGIN and the 503 never reached the store.
   EXPECT_EQ(t.requests, (std::vector<std::size_t>{0, 2}));
   EXPECT_EQ(t.events, 5u);

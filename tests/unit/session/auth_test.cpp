@@ -138,7 +138,7 @@ TEST_F(Auth, PlainWithInitialResponse) {
   EXPECT_EQ(d.send("AUTH PLAIN " + plain("", "alice@example.org", "alice-pw") + "\r\n"), R(replies::auth_ok));
   EXPECT_EQ(R(replies::auth_ok), "235 2.7.0 Authentication successful\r\n");
   ASSERT_TRUE(d.session().identity());
-  EXPECT_EQ(*d.session().identity(), (AuthInfo{"alice@example.org", "password", "PLAIN"}));
+  EXPECT_EQ(*d.session().identity(), (AuthInfo{"alice@example.org", "password", "PLAIN", {"alice@example.org"}}));
   ASSERT_EQ(d.auth_events.size(), 1u);
   EXPECT_TRUE(d.auth_events[0].success);
   EXPECT_EQ(d.auth_events[0].reply, "235 2.7.0");
@@ -153,7 +153,7 @@ TEST_F(Auth, PlainWithoutInitialResponseGetsAnEmptyChallenge) {
 
 TEST_F(Auth, AppPasswordIsTheIdentitysCredential) {
   EXPECT_EQ(d.send("AUTH PLAIN " + plain("", "alice@example.org/phone", "phone-pw") + "\r\n"), R(replies::auth_ok));
-  EXPECT_EQ(*d.session().identity(), (AuthInfo{"alice@example.org", "phone", "PLAIN"}));
+  EXPECT_EQ(*d.session().identity(), (AuthInfo{"alice@example.org", "phone", "PLAIN", {"alice@example.org"}}));
 }
 
 TEST_F(Auth, LoginAsksForUserThenPassword) {
@@ -329,14 +329,14 @@ TEST_F(Auth, ScramSha256SendsServerFinalThenWaitsForTheEmptyLine) {
   EXPECT_TRUE(run.replies.ends_with(R334(run.server_final_expected))) << run.replies;
   EXPECT_FALSE(d.session().identity()) << "not before the client acknowledged the server-final";
   EXPECT_EQ(d.send("\r\n"), R(replies::auth_ok));
-  EXPECT_EQ(*d.session().identity(), (AuthInfo{"alice@example.org", "password", "SCRAM-SHA-256"}));
+  EXPECT_EQ(*d.session().identity(), (AuthInfo{"alice@example.org", "password", "SCRAM-SHA-256", {"alice@example.org"}}));
 }
 
 TEST_F(Auth, ScramSha1WithAppPassword) {
   auto run = run_scram(d, "SCRAM-SHA-1", sasl::ScramHash::sha1, "n,,", "alice@example.org/phone", "phone-pw");
   EXPECT_TRUE(run.replies.ends_with(R334(run.server_final_expected))) << run.replies;
   EXPECT_EQ(d.send("\r\n"), R(replies::auth_ok));
-  EXPECT_EQ(*d.session().identity(), (AuthInfo{"alice@example.org", "phone", "SCRAM-SHA-1"}));
+  EXPECT_EQ(*d.session().identity(), (AuthInfo{"alice@example.org", "phone", "SCRAM-SHA-1", {"alice@example.org"}}));
 }
 
 TEST_F(Auth, ScramPlusBindsToTheTlsExporter) {
@@ -413,7 +413,7 @@ TEST_F(Auth, CramMd5ForACredentialWithoutASecretIs535) {
 TEST_F(Auth, OauthBearer) {
   std::string ir = base64_encode("n,a=alice@example.org,\x01host=mx\x01port=587\x01" "auth=Bearer good-token\x01\x01");
   EXPECT_EQ(d.send("AUTH OAUTHBEARER " + ir + "\r\n"), R(replies::auth_ok));
-  EXPECT_EQ(*d.session().identity(), (AuthInfo{"alice@example.org", "token", "OAUTHBEARER"}));
+  EXPECT_EQ(*d.session().identity(), (AuthInfo{"alice@example.org", "token", "OAUTHBEARER", {"alice@example.org"}}));
 }
 
 TEST_F(Auth, OauthBearerRefusedGetsTheJsonThen535) {
@@ -452,7 +452,7 @@ TEST_F(Auth, AuthenticatedClientRelaysAndTheEnvelopeCarriesTheIdentity) {
             R(replies::sender_ok) + R(replies::recipient_ok));
   d.send("DATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\n");
   ASSERT_EQ(d.envelopes.size(), 1u);
-  EXPECT_EQ(d.envelopes[0].auth, (AuthInfo{"alice@example.org", "phone", "PLAIN"}));
+  EXPECT_EQ(d.envelopes[0].auth, (AuthInfo{"alice@example.org", "phone", "PLAIN", {"alice@example.org"}}));
   ASSERT_TRUE(d.envelopes[0].tls);
   EXPECT_TRUE(d.envelopes[0].tls->channel_bindings.empty()) << "binding data must not reach the queue";
   // RFC 3848: ESMTPSA for authenticated mail over TLS.

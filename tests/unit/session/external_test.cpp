@@ -106,7 +106,7 @@ TEST(ExternalImplicitTls, OfferedAtOnceWithTheCertificateFromTheHandshake) {
   d.authenticator.add_certificate("alice@example.org", "alice@example.org");
   EXPECT_EQ(auth_line(d.send("EHLO client.example\r\n")), "AUTH EXTERNAL SCRAM-SHA-256 PLAIN");
   EXPECT_EQ(d.send("AUTH EXTERNAL =\r\n"), R(replies::auth_ok));
-  EXPECT_EQ(d.session().identity(), (AuthInfo{"alice@example.org", "certificate", "EXTERNAL"}));
+  EXPECT_EQ(d.session().identity(), (AuthInfo{"alice@example.org", "certificate", "EXTERNAL", {"alice@example.org"}}));
 }
 
 // ---- the exchange -------------------------------------------------------------------------------
@@ -114,7 +114,7 @@ TEST(ExternalImplicitTls, OfferedAtOnceWithTheCertificateFromTheHandshake) {
 TEST_F(External, EmptyInitialResponseLogsInAsTheCertificatesAccount) {
   start();
   EXPECT_EQ(d->send("AUTH EXTERNAL =\r\n"), "235 2.7.0 Authentication successful\r\n");
-  EXPECT_EQ(d->session().identity(), (AuthInfo{"alice@example.org", "certificate", "EXTERNAL"}));
+  EXPECT_EQ(d->session().identity(), (AuthInfo{"alice@example.org", "certificate", "EXTERNAL", {"alice@example.org"}}));
   ASSERT_EQ(d->authenticator.certificate_requests.size(), 1u);
   const auto& request = d->authenticator.certificate_requests[0];
   EXPECT_EQ(request.authzid, "");
@@ -168,7 +168,7 @@ TEST_F(External, CertificateForAnUnknownAddressIs535) {
   // The client may try again (another mechanism) after a failure.
   EXPECT_EQ(d->send("AUTH PLAIN " + base64_encode(std::string("\0alice@example.org\0alice-pw", 27)) + "\r\n"),
             R(replies::auth_ok));
-  EXPECT_EQ(d->session().identity(), (AuthInfo{"alice@example.org", "password", "PLAIN"}));
+  EXPECT_EQ(d->session().identity(), (AuthInfo{"alice@example.org", "password", "PLAIN", {"alice@example.org"}}));
 }
 
 TEST_F(External, StoreDownIs454) {
@@ -220,7 +220,7 @@ TEST_F(External, RelaysAndTheEnvelopeCarriesTheCertificateIdentity) {
             R(replies::sender_ok) + R(replies::recipient_ok));
   d->send("DATA\r\nSubject: hi\r\n\r\nhello\r\n.\r\n");
   ASSERT_EQ(d->envelopes.size(), 1u);
-  EXPECT_EQ(d->envelopes[0].auth, (AuthInfo{"alice@example.org", "certificate", "EXTERNAL"}));
+  EXPECT_EQ(d->envelopes[0].auth, (AuthInfo{"alice@example.org", "certificate", "EXTERNAL", {"alice@example.org"}}));
   EXPECT_NE(d->messages[0].find(" with ESMTPSA"), std::string::npos) << d->messages[0];
 }
 
@@ -291,7 +291,7 @@ TEST(ExternalGrind, WholeDialogDoesWhatItShould) {
                             R(replies::sender_ok) + R(replies::recipient_ok) + R(replies::start_mail_input) +
                             "250 2.0.0 OK queued as Q1\r\n" + R(replies::closing));
   ASSERT_EQ(t.auth.size(), 1u);
-  EXPECT_EQ(t.auth[0], (AuthInfo{"alice@example.org", "certificate", "EXTERNAL"}));
+  EXPECT_EQ(t.auth[0], (AuthInfo{"alice@example.org", "certificate", "EXTERNAL", {"alice@example.org"}}));
   EXPECT_EQ(t.authzids, (std::vector<std::string>{"bob@example.org", ""}));
   EXPECT_TRUE(t.closed);
 }

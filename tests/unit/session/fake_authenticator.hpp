@@ -20,6 +20,8 @@ struct FakeLogin {
   std::string credential = "password";
   std::string password;
   bool cram_md5 = false;
+  /// The envelope senders the identity may use; empty: the account's address alone.
+  std::vector<std::string> senders;
 };
 
 class FakeAuthenticator {
@@ -41,7 +43,9 @@ class FakeAuthenticator {
   std::vector<sasl::VerifyCertificate> certificate_requests;  ///< as the session sent them
 
  private:
-  static AuthInfo identity_of(const FakeLogin& l) { return AuthInfo{l.account, l.credential, ""}; }
+  static AuthInfo identity_of(const FakeLogin& l) {
+    return AuthInfo{l.account, l.credential, "", l.senders.empty() ? std::vector{l.account} : l.senders};
+  }
 
   const FakeLogin* find(const std::string& login) const {
     auto it = logins_.find(login);
@@ -84,7 +88,7 @@ class FakeAuthenticator {
     if (!r.authzid.empty() && r.authzid != it->second) {
       return {sasl::TokenAnswer{sasl::Verdict::authzid_not_permitted, "", {}}, {}};
     }
-    return {sasl::TokenAnswer{sasl::Verdict::ok, it->second, {}}, AuthInfo{it->second, "token", ""}};
+    return {sasl::TokenAnswer{sasl::Verdict::ok, it->second, {}}, AuthInfo{it->second, "token", "", {it->second}}};
   }
 
   AuthResolution answer(const sasl::VerifyCertificate& r) {
@@ -95,7 +99,7 @@ class FakeAuthenticator {
     }
     auto it = certificates_.find(r.certificate->subject_email);
     if (it == certificates_.end()) return {sasl::CertificateAnswer{sasl::Verdict::bad_credentials, ""}, {}};
-    AuthInfo who{it->second, "certificate", ""};
+    AuthInfo who{it->second, "certificate", "", {it->second}};
     if (!r.authzid.empty() && r.authzid != it->second) {
       return {sasl::CertificateAnswer{sasl::Verdict::authzid_not_permitted, it->second}, who};
     }
