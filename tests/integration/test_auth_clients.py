@@ -4,6 +4,7 @@ the disk."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import smtplib
@@ -64,6 +65,25 @@ def test_gsasl_every_mechanism(auth_server, mechanism, extra):
         # RFC 4954 §4: the server-final-message goes out as a 334 before the 235.
         assert re.search(r"^334 dj[0-3][A-Za-z0-9+/=]+\r?\n\r?\n235 ", out, re.M), out
     assert f"mechanism={mechanism} account={ALICE} credential=password" in server_log(srv)
+
+
+def test_gsasl_scram_plus_on_tls_1_2_binds_tls_unique(auth_server):
+    """On TLS 1.2 there is no tls-exporter: gsasl binds to tls-unique (RFC 5929 §3), and the
+    server must compute the same Finished message to accept the proof."""
+    srv = auth_server.srv
+    p = gsasl(srv.port("submission"), srv.cafile, "SCRAM-SHA-256-PLUS", ALICE, ALICE_PW,
+              "--priority=NORMAL:-VERS-TLS1.3")
+    out = p.stdout.decode(errors="replace")
+    assert p.returncode == 0, f"gsasl failed ({p.returncode}):\n{out}\n{p.stderr.decode()}"
+    assert "235 2.7.0 Authentication successful" in out, out
+    # The client-first message (base64 after "AUTH SCRAM-SHA-256-PLUS " or in the first reply
+    # line) starts with the GS2 header naming the channel binding type.
+    first = re.search(r"^AUTH SCRAM-SHA-256-PLUS ?(\S*)\r?$", out, re.M)
+    candidates = [first.group(1)] if first and first.group(1) else []
+    candidates += re.findall(r"^([A-Za-z0-9+/]{20,}={0,2})\r?$", out, re.M)
+    decoded = [base64.b64decode(c).decode(errors="replace") for c in candidates]
+    assert any(d.startswith("p=tls-unique,") for d in decoded), decoded
+    assert f"tls=TLSv1.2 mechanism=SCRAM-SHA-256-PLUS account={ALICE} credential=password" in server_log(srv)
 
 
 def test_gsasl_scram_with_app_password(auth_server):
