@@ -68,8 +68,9 @@ TEST(External, WithoutInitialResponseTheServerSendsAnEmptyChallenge) {
 TEST(External, EmptyResponseAfterTheChallenge) {
   auto m = make_external();
   ASSERT_NE(as_challenge(m->start(std::nullopt)), nullptr);
-  const auto* req = as_request<VerifyCertificate>(m->next(""));
-  ASSERT_NE(req, nullptr);
+  Step step = m->next("");  // kept: `req` points into it
+  const auto* req = as_request<VerifyCertificate>(step);
+  ASSERT_NE(req, nullptr) << show(step);
   EXPECT_EQ(req->authzid, "");
 }
 
