@@ -243,7 +243,8 @@ base::Result<void> AccountStore::add_account_audited(std::string_view address, s
   return tx->commit();
 }
 
-base::Result<void> AccountStore::delete_account(std::string_view address) {
+base::Result<void> AccountStore::change_account(
+    std::string_view address, const std::function<base::Result<void>(std::int64_t, const std::string&)>& change) {
   auto key = normalize_address(address);
   if (!key) return std::unexpected(key.error());
   std::lock_guard lock(writer_mutex_);
@@ -252,48 +253,47 @@ base::Result<void> AccountStore::delete_account(std::string_view address) {
   if (!tx) return std::unexpected(tx.error());
   auto id = detail::account_id(writer_, *key);
   if (!id) return std::unexpected(id.error());
-  auto del = sqlite::Stmt::prepare(writer_, "DELETE FROM accounts WHERE id = ?1");
-  if (!del) return std::unexpected(del.error());
-  {
-    sqlite::Stmt::Scope scope(*del);
-    del->bind_int64(1, *id);
-    // Aliases and credentials go with it: ON DELETE CASCADE (foreign_keys is on for the writer).
-    if (auto ok = del->run(); !ok) return ok;
-  }
-  if (auto ok = audit("account.delete", *key); !ok) return ok;
+  if (auto ok = change(*id, *key); !ok) return ok;
   return tx->commit();
+}
+
+base::Result<void> AccountStore::delete_account(std::string_view address) {
+  return change_account(address, [&](std::int64_t id, const std::string& key) -> base::Result<void> {
+    auto del = sqlite::Stmt::prepare(writer_, "DELETE FROM accounts WHERE id = ?1");
+    if (!del) return std::unexpected(del.error());
+    {
+      sqlite::Stmt::Scope scope(*del);
+      del->bind_int64(1, id);
+      // Aliases and credentials go with it: ON DELETE CASCADE (foreign_keys is on for the writer).
+      if (auto ok = del->run(); !ok) return ok;
+    }
+    return audit("account.delete", key);
+  });
 }
 
 base::Result<void> AccountStore::add_alias(std::string_view alias, std::string_view address) {
   auto alias_key = normalize_address(alias);
   if (!alias_key) return std::unexpected(alias_key.error());
-  auto key = normalize_address(address);
-  if (!key) return std::unexpected(key.error());
-  std::lock_guard lock(writer_mutex_);
-  if (auto w = writable(); !w) return std::unexpected(w.error());
-  auto tx = sqlite::Transaction::begin(writer_);
-  if (!tx) return std::unexpected(tx.error());
-  auto id = detail::account_id(writer_, *key);
-  if (!id) return std::unexpected(id.error());
-  auto account = detail::is_account(writer_, *alias_key);
-  if (!account) return std::unexpected(account.error());
-  if (*account) return base::fail(*alias_key + " is already an account");
-  auto insert =
-      sqlite::Stmt::prepare(writer_, "INSERT INTO aliases (address, account_id, created) VALUES (?1, ?2, ?3)");
-  if (!insert) return std::unexpected(insert.error());
-  {
-    sqlite::Stmt::Scope scope(*insert);
-    insert->bind_text(1, *alias_key);
-    insert->bind_int64(2, *id);
-    insert->bind_int64(3, now_seconds());
-    if (auto ok = insert->run(); !ok) {
-      if (insert->extended_error() == SQLITE_CONSTRAINT_UNIQUE)
-        return base::fail("alias " + *alias_key + " already exists");
-      return ok;
+  return change_account(address, [&](std::int64_t id, const std::string& key) -> base::Result<void> {
+    auto account = detail::is_account(writer_, *alias_key);
+    if (!account) return std::unexpected(account.error());
+    if (*account) return base::fail(*alias_key + " is already an account");
+    auto insert =
+        sqlite::Stmt::prepare(writer_, "INSERT INTO aliases (address, account_id, created) VALUES (?1, ?2, ?3)");
+    if (!insert) return std::unexpected(insert.error());
+    {
+      sqlite::Stmt::Scope scope(*insert);
+      insert->bind_text(1, *alias_key);
+      insert->bind_int64(2, id);
+      insert->bind_int64(3, now_seconds());
+      if (auto ok = insert->run(); !ok) {
+        if (insert->extended_error() == SQLITE_CONSTRAINT_UNIQUE)
+          return base::fail("alias " + *alias_key + " already exists");
+        return ok;
+      }
     }
-  }
-  if (auto ok = audit("alias.add", *alias_key, "account " + *key); !ok) return ok;
-  return tx->commit();
+    return audit("alias.add", *alias_key, "account " + key);
+  });
 }
 
 base::Result<void> AccountStore::delete_alias(std::string_view alias) {

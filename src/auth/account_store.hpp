@@ -254,6 +254,11 @@ class AccountStore final : public policy::Directory {
 
   // The writer connection, opened on the first administrative call. Needs writer_mutex_.
   base::Result<sqlite::Db*> writable();
+  /// Every administrative change to one account: the writer lock, one transaction, the
+  /// account's id (an error when there is no such account), then `change(id, key)` — which
+  /// writes and audits — and the commit. `key` is the normalised address.
+  base::Result<void> change_account(std::string_view address,
+                                    const std::function<base::Result<void>(std::int64_t id, const std::string& key)>& change);
 
   // The calling thread's reader, opened on first use; nullptr (with `error` set) on failure.
   Reader* reader(std::string& error) const;

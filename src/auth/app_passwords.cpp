@@ -44,52 +44,46 @@ std::string describe_spec(const CredentialSpec& spec, const CheckedSpec& checked
 }  // namespace
 
 base::Result<std::string> AccountStore::add_credential(std::string_view address, const CredentialSpec& spec) {
-  auto key = normalize_address(address);
-  if (!key) return std::unexpected(key.error());
   auto checked = check_spec(spec, clock_->now());
   if (!checked) return std::unexpected(checked.error());
-  std::lock_guard lock(writer_mutex_);
-  if (auto w = writable(); !w) return std::unexpected(w.error());
-  std::string password = base::random_alnum(*random_, app_password_length);
-  auto secrets = derive_secrets(password, *random_, options_.hash, options_.scram_iterations);
-  if (!secrets) return std::unexpected(secrets.error());
-  auto tx = sqlite::Transaction::begin(writer_);
-  if (!tx) return std::unexpected(tx.error());
-  auto id = detail::account_id(writer_, *key);
-  if (!id) return std::unexpected(id.error());
-  auto cram = detail::cram_md5_enabled(writer_, *id);
-  if (!cram) return std::unexpected(cram.error());
-  auto insert = sqlite::Stmt::prepare(
-      writer_,
-      "INSERT INTO credentials (account_id, name, kind, argon2id_hash, created, updated, expires, allowed_senders, "
-      "allowed_networks) VALUES (?1, ?2, 'app', ?3, ?4, ?4, ?5, ?6, ?7)");
-  if (!insert) return std::unexpected(insert.error());
-  {
-    sqlite::Stmt::Scope scope(*insert);
-    insert->bind_int64(1, *id);
-    insert->bind_text(2, spec.name);
-    insert->bind_text(3, secrets->argon2id);
-    insert->bind_int64(4, now_seconds());
-    if (spec.expires) {
-      insert->bind_int64(5, detail::to_seconds(*spec.expires));
-    } else {
-      insert->bind_null(5);
-    }
-    insert->bind_text(6, detail::join_list(checked->senders));
-    insert->bind_text(7, detail::join_list(checked->networks));
-    if (auto ok = insert->run(); !ok) {
-      if (insert->extended_error() == SQLITE_CONSTRAINT_UNIQUE) {
-        return base::fail("credential " + spec.name + " already exists for " + *key);
+  std::string password;
+  auto added = change_account(address, [&](std::int64_t id, const std::string& key) -> base::Result<void> {
+    // Under the writer lock, which also serialises the use of random_.
+    password = base::random_alnum(*random_, app_password_length);
+    auto secrets = derive_secrets(password, *random_, options_.hash, options_.scram_iterations);
+    if (!secrets) return std::unexpected(secrets.error());
+    auto cram = detail::cram_md5_enabled(writer_, id);
+    if (!cram) return std::unexpected(cram.error());
+    auto insert = sqlite::Stmt::prepare(
+        writer_,
+        "INSERT INTO credentials (account_id, name, kind, argon2id_hash, created, updated, expires, allowed_senders, "
+        "allowed_networks) VALUES (?1, ?2, 'app', ?3, ?4, ?4, ?5, ?6, ?7)");
+    if (!insert) return std::unexpected(insert.error());
+    {
+      sqlite::Stmt::Scope scope(*insert);
+      insert->bind_int64(1, id);
+      insert->bind_text(2, spec.name);
+      insert->bind_text(3, secrets->argon2id);
+      insert->bind_int64(4, now_seconds());
+      if (spec.expires) {
+        insert->bind_int64(5, detail::to_seconds(*spec.expires));
+      } else {
+        insert->bind_null(5);
       }
-      return std::unexpected(ok.error());
+      insert->bind_text(6, detail::join_list(checked->senders));
+      insert->bind_text(7, detail::join_list(checked->networks));
+      if (auto ok = insert->run(); !ok) {
+        if (insert->extended_error() == SQLITE_CONSTRAINT_UNIQUE) {
+          return base::fail("credential " + spec.name + " already exists for " + key);
+        }
+        return ok;
+      }
     }
-  }
-  std::int64_t credential = sqlite3_last_insert_rowid(writer_.get());
-  if (auto ok = detail::write_secrets(writer_, credential, *secrets, *cram, now_seconds()); !ok) {
-    return std::unexpected(ok.error());
-  }
-  if (auto ok = audit("credential.add", *key, describe_spec(spec, *checked)); !ok) return std::unexpected(ok.error());
-  if (auto ok = tx->commit(); !ok) return std::unexpected(ok.error());
+    std::int64_t credential = sqlite3_last_insert_rowid(writer_.get());
+    if (auto ok = detail::write_secrets(writer_, credential, *secrets, *cram, now_seconds()); !ok) return ok;
+    return audit("credential.add", key, describe_spec(spec, *checked));
+  });
+  if (!added) return std::unexpected(added.error());
   return password;
 }
 
@@ -130,47 +124,40 @@ base::Result<std::vector<CredentialInfo>> AccountStore::list_credentials(std::st
 }
 
 base::Result<void> AccountStore::revoke_credential(std::string_view address, std::string_view name) {
-  auto key = normalize_address(address);
-  if (!key) return std::unexpected(key.error());
-  std::lock_guard lock(writer_mutex_);
-  if (auto w = writable(); !w) return std::unexpected(w.error());
-  auto tx = sqlite::Transaction::begin(writer_);
-  if (!tx) return std::unexpected(tx.error());
-  auto id = detail::account_id(writer_, *key);
-  if (!id) return std::unexpected(id.error());
-  auto find = sqlite::Stmt::prepare(
-      writer_, "SELECT id, revoked_at IS NOT NULL FROM credentials WHERE account_id = ?1 AND name = ?2 AND kind = 'app'");
-  if (!find) return std::unexpected(find.error());
-  std::int64_t credential = 0;
-  {
-    sqlite::Stmt::Scope scope(*find);
-    find->bind_int64(1, *id);
-    find->bind_text(2, name);
-    auto row = find->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return base::fail("no credential " + std::string(name) + " for " + *key);
-    if (find->column_int64(1) != 0) return base::fail("credential " + std::string(name) + " of " + *key + " is already revoked");
-    credential = find->column_int64(0);
-  }
-  // The row stays for `credential list` and the audit trail; what could still log in goes.
-  auto revoke = sqlite::Stmt::prepare(
-      writer_, "UPDATE credentials SET revoked_at = ?2, updated = ?2, cram_md5_secret = NULL WHERE id = ?1");
-  if (!revoke) return std::unexpected(revoke.error());
-  {
-    sqlite::Stmt::Scope scope(*revoke);
-    revoke->bind_int64(1, credential);
-    revoke->bind_int64(2, now_seconds());
-    if (auto ok = revoke->run(); !ok) return ok;
-  }
-  auto verifiers = sqlite::Stmt::prepare(writer_, "DELETE FROM scram_verifiers WHERE credential_id = ?1");
-  if (!verifiers) return std::unexpected(verifiers.error());
-  {
-    sqlite::Stmt::Scope scope(*verifiers);
-    verifiers->bind_int64(1, credential);
-    if (auto ok = verifiers->run(); !ok) return ok;
-  }
-  if (auto ok = audit("credential.revoke", *key, name); !ok) return ok;
-  return tx->commit();
+  return change_account(address, [&](std::int64_t id, const std::string& key) -> base::Result<void> {
+    auto find = sqlite::Stmt::prepare(
+        writer_, "SELECT id, revoked_at IS NOT NULL FROM credentials WHERE account_id = ?1 AND name = ?2 AND kind = 'app'");
+    if (!find) return std::unexpected(find.error());
+    std::int64_t credential = 0;
+    {
+      sqlite::Stmt::Scope scope(*find);
+      find->bind_int64(1, id);
+      find->bind_text(2, name);
+      auto row = find->step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return base::fail("no credential " + std::string(name) + " for " + key);
+      if (find->column_int64(1) != 0) return base::fail("credential " + std::string(name) + " of " + key + " is already revoked");
+      credential = find->column_int64(0);
+    }
+    // The row stays for `credential list` and the audit trail; what could still log in goes.
+    auto revoke = sqlite::Stmt::prepare(
+        writer_, "UPDATE credentials SET revoked_at = ?2, updated = ?2, cram_md5_secret = NULL WHERE id = ?1");
+    if (!revoke) return std::unexpected(revoke.error());
+    {
+      sqlite::Stmt::Scope scope(*revoke);
+      revoke->bind_int64(1, credential);
+      revoke->bind_int64(2, now_seconds());
+      if (auto ok = revoke->run(); !ok) return ok;
+    }
+    auto verifiers = sqlite::Stmt::prepare(writer_, "DELETE FROM scram_verifiers WHERE credential_id = ?1");
+    if (!verifiers) return std::unexpected(verifiers.error());
+    {
+      sqlite::Stmt::Scope scope(*verifiers);
+      verifiers->bind_int64(1, credential);
+      if (auto ok = verifiers->run(); !ok) return ok;
+    }
+    return audit("credential.revoke", key, name);
+  });
 }
 
 }  // namespace postern::auth

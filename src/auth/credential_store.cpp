@@ -132,27 +132,21 @@ const char* cram_action(CramMd5Change cram) {
 
 base::Result<void> AccountStore::set_password(std::string_view address, std::string_view password,
                                               CramMd5Change cram) {
-  auto key = normalize_address(address);
-  if (!key) return std::unexpected(key.error());
   if (auto ok = detail::check_password_text(password); !ok) return ok;
-  std::lock_guard lock(writer_mutex_);
-  if (auto w = writable(); !w) return std::unexpected(w.error());
-  auto secrets = derive_secrets(password, *random_, options_.hash, options_.scram_iterations);
-  if (!secrets) return std::unexpected(secrets.error());
-  auto tx = sqlite::Transaction::begin(writer_);
-  if (!tx) return std::unexpected(tx.error());
-  auto id = detail::account_id(writer_, *key);
-  if (!id) return std::unexpected(id.error());
-  if (cram != CramMd5Change::keep) {
-    if (auto ok = set_cram_md5_locked(*id, cram == CramMd5Change::enable); !ok) return ok;
-  }
-  auto enabled = detail::cram_md5_enabled(writer_, *id);
-  if (!enabled) return std::unexpected(enabled.error());
-  auto credential = detail::upsert_password_row(writer_, *id, secrets->argon2id, "", now_seconds());
-  if (!credential) return std::unexpected(credential.error());
-  if (auto ok = detail::write_secrets(writer_, *credential, *secrets, *enabled, now_seconds()); !ok) return ok;
-  if (auto ok = audit("password.set", *key, cram_action(cram)); !ok) return ok;
-  return tx->commit();
+  return change_account(address, [&](std::int64_t id, const std::string& key) -> base::Result<void> {
+    // Under the writer lock, which also serialises the use of random_.
+    auto secrets = derive_secrets(password, *random_, options_.hash, options_.scram_iterations);
+    if (!secrets) return std::unexpected(secrets.error());
+    if (cram != CramMd5Change::keep) {
+      if (auto ok = set_cram_md5_locked(id, cram == CramMd5Change::enable); !ok) return ok;
+    }
+    auto enabled = detail::cram_md5_enabled(writer_, id);
+    if (!enabled) return std::unexpected(enabled.error());
+    auto credential = detail::upsert_password_row(writer_, id, secrets->argon2id, "", now_seconds());
+    if (!credential) return std::unexpected(credential.error());
+    if (auto ok = detail::write_secrets(writer_, *credential, *secrets, *enabled, now_seconds()); !ok) return ok;
+    return audit("password.set", key, cram_action(cram));
+  });
 }
 
 base::Result<void> AccountStore::set_cram_md5_locked(std::int64_t account, bool enabled) {
@@ -174,38 +168,24 @@ base::Result<void> AccountStore::set_cram_md5_locked(std::int64_t account, bool 
 }
 
 base::Result<void> AccountStore::set_cram_md5(std::string_view address, bool enabled) {
-  auto key = normalize_address(address);
-  if (!key) return std::unexpected(key.error());
-  std::lock_guard lock(writer_mutex_);
-  if (auto w = writable(); !w) return std::unexpected(w.error());
-  auto tx = sqlite::Transaction::begin(writer_);
-  if (!tx) return std::unexpected(tx.error());
-  auto id = detail::account_id(writer_, *key);
-  if (!id) return std::unexpected(id.error());
-  if (auto ok = set_cram_md5_locked(*id, enabled); !ok) return ok;
-  if (auto ok = audit(enabled ? "cram-md5.enable" : "cram-md5.disable", *key); !ok) return ok;
-  return tx->commit();
+  return change_account(address, [&](std::int64_t id, const std::string& key) -> base::Result<void> {
+    if (auto ok = set_cram_md5_locked(id, enabled); !ok) return ok;
+    return audit(enabled ? "cram-md5.enable" : "cram-md5.disable", key);
+  });
 }
 
 base::Result<void> AccountStore::set_disabled(std::string_view address, bool disabled) {
-  auto key = normalize_address(address);
-  if (!key) return std::unexpected(key.error());
-  std::lock_guard lock(writer_mutex_);
-  if (auto w = writable(); !w) return std::unexpected(w.error());
-  auto tx = sqlite::Transaction::begin(writer_);
-  if (!tx) return std::unexpected(tx.error());
-  auto id = detail::account_id(writer_, *key);
-  if (!id) return std::unexpected(id.error());
-  auto stmt = sqlite::Stmt::prepare(writer_, "UPDATE accounts SET disabled = ?2 WHERE id = ?1");
-  if (!stmt) return std::unexpected(stmt.error());
-  {
-    sqlite::Stmt::Scope scope(*stmt);
-    stmt->bind_int64(1, *id);
-    stmt->bind_int64(2, disabled ? 1 : 0);
-    if (auto ok = stmt->run(); !ok) return ok;
-  }
-  if (auto ok = audit(disabled ? "account.disable" : "account.enable", *key); !ok) return ok;
-  return tx->commit();
+  return change_account(address, [&](std::int64_t id, const std::string& key) -> base::Result<void> {
+    auto stmt = sqlite::Stmt::prepare(writer_, "UPDATE accounts SET disabled = ?2 WHERE id = ?1");
+    if (!stmt) return std::unexpected(stmt.error());
+    {
+      sqlite::Stmt::Scope scope(*stmt);
+      stmt->bind_int64(1, id);
+      stmt->bind_int64(2, disabled ? 1 : 0);
+      if (auto ok = stmt->run(); !ok) return ok;
+    }
+    return audit(disabled ? "account.disable" : "account.enable", key);
+  });
 }
 
 base::Result<ImportOutcome> AccountStore::import_account(std::string_view address, std::string_view password_field) {
