@@ -14,7 +14,7 @@
 #      Postfix with `--auth plain --users 100`, interleaved, --reps rounds;
 #   3. the idle test: idleconns.py --n 10000 against Postern, --n 1000 against Postfix.
 # Stops Postern at the end (and on any exit). Start the peers first:
-#   /work/shared/bench/peers/postfix.sh start
+#   ../shared/bench/peers/postfix.sh start
 #
 # Options:
 #   --interim-no-auth  the explicitly named interim mode while Postern has no SMTP AUTH:
@@ -45,7 +45,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/.." && pwd)
-SHARED=${BENCH_SHARED:-/work/shared/bench}
+SHARED=${BENCH_SHARED:-$SRC/../shared/bench}
 BUILD=$SRC/build-bench
 POSTERN=$BUILD/postern
 PORT=3587
