@@ -49,5 +49,6 @@ void add_queue_commands(CLI::App& app, Action& action);
 void add_user_commands(CLI::App& app, Action& action);
 void add_credential_commands(CLI::App& app, Action& action);
 void add_oauth_commands(CLI::App& app, Action& action);
+void add_audit_command(CLI::App& app, Action& action);
 
 }  // namespace postern::app

@@ -26,6 +26,7 @@ int run(int argc, char** argv) {
   add_user_commands(app, action);
   add_credential_commands(app, action);
   add_oauth_commands(app, action);
+  add_audit_command(app, action);
 
   try {
     app.parse(argc, argv);

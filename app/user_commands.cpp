@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -117,6 +118,17 @@ std::string actor() {
   uid_t uid = ::getuid();
   std::string who = "cli uid=" + std::to_string(uid);
   if (const passwd* pw = ::getpwuid(uid); pw != nullptr) who += "(" + std::string(pw->pw_name) + ")";
+  // The uid is what the kernel says; these add who ran the command through sudo and from where
+  // an SSH session came, as the environment tells it (a hint for the reader, not proof).
+  auto word = [](const char* text) {
+    std::string out;
+    for (const char* p = text; *p != '\0' && *p != ' ' && out.size() < 64; ++p) {
+      if (*p > ' ' && *p < 0x7f) out += *p;
+    }
+    return out;
+  };
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && !word(sudo).empty()) who += " sudo=" + word(sudo);
+  if (const char* ssh = std::getenv("SSH_CLIENT"); ssh != nullptr && !word(ssh).empty()) who += " from=" + word(ssh);
   return who;
 }
 

@@ -111,6 +111,15 @@ struct LoginRecord {
   const StoredCredential* find(std::string_view name) const;
 };
 
+/// One administrative change as the audit table records it. Never holds a secret.
+struct AuditEntry {
+  TimePoint time;
+  std::string actor;    ///< StoreOptions::actor of the process that made it
+  std::string action;   ///< e.g. "account.add", "credential.revoke"
+  std::string subject;  ///< the address (account or alias) it changed
+  std::string detail;   ///< e.g. the credential's name; may be empty
+};
+
 /// How set_password treats CRAM-MD5 for the account.
 enum class CramMd5Change {
   keep,     ///< as it is; a new secret is stored when it is enabled
@@ -203,6 +212,12 @@ class AccountStore final : public policy::Directory {
   base::Result<std::vector<CredentialInfo>> list_credentials(std::string_view address) const;
   /// Marks it revoked (it stays listed) and drops its SCRAM verifiers and CRAM-MD5 secret.
   base::Result<void> revoke_credential(std::string_view address, std::string_view name);
+
+  // ---- audit trail ----------------------------------------------------------------------------
+
+  /// The newest `limit` entries of the audit table, newest first. With `subject`: only those
+  /// about that address (compared like an account address), including the aliases added to it.
+  base::Result<std::vector<AuditEntry>> audit_log(std::size_t limit, std::optional<std::string> subject = std::nullopt) const;
 
   // ---- import ---------------------------------------------------------------------------------
 
