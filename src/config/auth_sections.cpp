@@ -51,6 +51,7 @@ void read_auth(const Section& s, const std::filesystem::path& base, Auth& auth) 
     auth.scram_iterations = static_cast<std::uint32_t>(*v);
   }
   if (auto v = s.duration("cache_ttl", 0s, 1h)) auth.cache_ttl = *v;
+  if (auto v = s.duration("failure_delay", 0s, 30s)) auth.failure_delay = *v;
   if (s.has("client_ca")) {
     if (auto path = read_file_path(s, "client_ca", base)) auth.client_ca = *path;
   }

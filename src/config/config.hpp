@@ -25,6 +25,10 @@ struct Listener {
   bool require_tls = false;   ///< default: true for submission/submissions, false for smtp
   bool require_auth = false;  ///< default: true for submission/submissions, false for smtp
   std::vector<policy::Cidr> trusted_networks;  ///< may relay without AUTH; default none
+  /// Checked at connect (policy::connection_allowed): non-empty = only these clients; default
+  /// empty = everyone.
+  std::vector<policy::Cidr> allow_networks;
+  std::vector<policy::Cidr> deny_networks;  ///< refused at connect, even when also allowed; default none
   /// SASL mechanisms offered here, strongest first; empty = the defaults (every enabled
   /// mechanism). Names as registered, e.g. "SCRAM-SHA-256-PLUS", "PLAIN".
   std::vector<std::string> auth_mechanisms;
@@ -61,6 +65,7 @@ struct Auth {
   bool cram_md5 = false;  ///< offer CRAM-MD5 at all (per account it also needs enabling)
   std::uint32_t scram_iterations = 4096;  ///< for new SCRAM verifiers (RFC 7677 §4: at least 4096)
   std::chrono::seconds cache_ttl{60};     ///< verified-credential cache; 0 disables it
+  std::chrono::seconds failure_delay{2};  ///< before every 535 (unknown user or wrong password alike)
   std::filesystem::path client_ca;        ///< CA bundle for client certificates (EXTERNAL); empty: none
 };
 

@@ -62,6 +62,8 @@ cram_md5 = false
 scram_iterations = 4096
 # How long a verified credential is remembered, so repeated logins skip argon2id; 0 disables it.
 cache_ttl = "1m"
+# Pause before every failed AUTH reply (535), the same for unknown users and wrong passwords.
+failure_delay = "2s"
 # CA bundle (PEM) that client certificates are checked against (SASL EXTERNAL); none by default.
 # client_ca = "tls/client-ca.pem"
 
@@ -84,6 +86,10 @@ name = "smtp"                  # in logs and metrics; defaults to the kind, must
 require_tls = false            # true: nothing but EHLO/STARTTLS/NOOP/RSET/QUIT before TLS
 require_auth = false           # true: MAIL FROM only after AUTH
 trusted_networks = []          # CIDR networks that may relay without AUTH, e.g. ["10.0.0.0/8"]
+# Checked at connect: a client in deny_networks, or outside a non-empty allow_networks, gets
+# 554 5.7.1 instead of the greeting; deny wins. Empty: everyone is served.
+allow_networks = []            # e.g. ["192.0.2.0/24", "2001:db8::/32"]
+deny_networks = []             # e.g. ["198.51.100.7"]
 # SASL mechanisms offered after STARTTLS, strongest first; leave out for every enabled one.
 # auth_mechanisms = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN"]
 # AUTH before TLS (PLAIN and LOGIN in clear text!): only for a test box that cannot do TLS.

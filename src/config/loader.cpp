@@ -212,26 +212,33 @@ bool has_host_bits(std::string_view text) {
   return bits <= (v6 ? 128u : 32u);
 }
 
-bool read_trusted_networks(const Section& s, Listener& listener) {
-  auto networks = s.strings("trusted_networks");
-  if (!networks) return !s.has("trusted_networks");
+// A list of CIDR networks under `key` (trusted_networks, allow_networks, deny_networks).
+bool read_networks(const Section& s, std::string_view key, std::vector<policy::Cidr>& out) {
+  auto networks = s.strings(key);
+  if (!networks) return !s.has(key);
   bool ok = true;
   for (const auto& text : *networks) {
     if (auto cidr = policy::Cidr::parse(text.value)) {
-      listener.trusted_networks.push_back(*cidr);
+      out.push_back(*cidr);
     } else if (has_host_bits(text.value)) {
-      s.error(text.line, detail::message("\"trusted_networks\": \"{}\" has host bits set (bits after the prefix length "
-                                         "must be zero)",
-                                         text.value));
+      s.error(text.line, detail::message("\"{}\": \"{}\" has host bits set (bits after the prefix length must be zero)",
+                                         key, text.value));
       ok = false;
     } else {
-      s.error(text.line, detail::message("\"trusted_networks\": \"{}\" is not a network such as 192.0.2.0/24 or "
-                                         "2001:db8::/32",
+      s.error(text.line, detail::message("\"{}\": \"{}\" is not a network such as 192.0.2.0/24 or 2001:db8::/32", key,
                                          text.value));
       ok = false;
     }
   }
   return ok;
+}
+
+bool read_listener_networks(const Section& s, Listener& listener) {
+  // Each list is read even after one fails, so every bad entry is reported.
+  bool trusted_ok = read_networks(s, "trusted_networks", listener.trusted_networks);
+  bool allow_ok = read_networks(s, "allow_networks", listener.allow_networks);
+  bool deny_ok = read_networks(s, "deny_networks", listener.deny_networks);
+  return trusted_ok && allow_ok && deny_ok;
 }
 
 // `kind` sets the defaults of the rest, so it is read first. Returns whether it is valid.
@@ -300,8 +307,8 @@ bool read_requirements(const Section& s, bool kind_known, ListenerEntry& entry) 
 
 ListenerEntry read_listener(const toml::table& table, std::size_t index, Diagnostics& diagnostics) {
   Section s(table, listener_label(table, index), detail::line_of(table), diagnostics,
-            {"kind", "address", "name", "require_tls", "require_auth", "trusted_networks",
-             detail::listener_auth_keys[0], detail::listener_auth_keys[1], detail::listener_auth_keys[2]});
+            {"kind", "address", "name", "require_tls", "require_auth", "trusted_networks", "allow_networks",
+             "deny_networks", detail::listener_auth_keys[0], detail::listener_auth_keys[1], detail::listener_auth_keys[2]});
   ListenerEntry entry;
   entry.listener.line = s.line();
   entry.name_line = s.line_of("name");
@@ -313,7 +320,7 @@ ListenerEntry read_listener(const toml::table& table, std::size_t index, Diagnos
   bool address_ok = read_address(s, entry);
   bool name_ok = read_name(s, entry);
   bool requirements_ok = read_requirements(s, kind_ok, entry);
-  bool networks_ok = read_trusted_networks(s, entry.listener);
+  bool networks_ok = read_listener_networks(s, entry.listener);
   bool auth_ok = read_listener_auth(s, entry.listener, entry.auth_lines);
   entry.complete = kind_ok && address_ok && name_ok && requirements_ok && networks_ok && auth_ok;
   return entry;
@@ -420,7 +427,7 @@ std::expected<Config, std::string> load_string(std::string_view text, const std:
   // Before the listeners: their mechanism lists are checked against what these enable.
   if (const auto* auth = top.table("auth", "auth")) {
     read_auth(Section(*auth, "auth", detail::line_of(*auth), diagnostics,
-                      {"cram_md5", "scram_iterations", "cache_ttl", "client_ca"}),
+                      {"cram_md5", "scram_iterations", "cache_ttl", "failure_delay", "client_ca"}),
               base, config.auth);
   }
   if (const auto* oauth = top.table("oauth", "oauth")) {

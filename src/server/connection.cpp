@@ -116,7 +116,8 @@ Connection::Connection(asio::ip::tcp::socket socket, const ListenerContext& list
       registry_(registry),
       client_address_(std::move(client_address)),
       client_port_(client_port),
-      timer_(stream_.socket().get_executor()) {
+      timer_(stream_.socket().get_executor()),
+      delay_timer_(stream_.socket().get_executor()) {
   registry_.insert(this);
 }
 
@@ -137,6 +138,7 @@ void Connection::disarm() { deadline_ = steady_clock::time_point::max(); }
 
 void Connection::request_shutdown() {
   shutdown_requested_ = true;
+  delay_timer_.cancel();
   // Only interrupt a wait for the client; a commit in flight completes first.
   if (deadline_ != steady_clock::time_point::max()) stream_.cancel();
 }
@@ -215,7 +217,21 @@ void Connection::absorb(session::Output& out) {
   if (!out.body.empty() && writer_ && !writer_error_) {
     if (auto w = writer_->write(out.body); !w) writer_error_ = w.error();
   }
-  for (const auto& event : out.auth_events) log_auth(event);
+  for (const auto& event : out.auth_events) {
+    if (!event.success && event.reply.starts_with("535 ")) auth_failed_ = true;
+    log_auth(event);
+  }
+}
+
+// DESIGN §3.7: the pause is the same for an unknown account and a wrong password, so timing
+// tells a guesser nothing, and it slows guessing. It is the server's wait, not the client's
+// idleness: the watchdog is disarmed, and the I/O thread serves other connections meanwhile.
+asio::awaitable<void> Connection::delay_auth_failure() {
+  auth_failed_ = false;
+  if (server_.auth_failure_delay <= std::chrono::seconds::zero() || shutdown_requested_) co_return;
+  disarm();
+  delay_timer_.expires_after(server_.auth_failure_delay);
+  co_await delay_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 // DESIGN §3.9: the line names the mechanism, the outcome and the identity; the step is
@@ -274,6 +290,7 @@ asio::awaitable<bool> Connection::drive_session() {
       absorb(next);
       out = std::move(next);
     }
+    if (auth_failed_) co_await delay_auth_failure();
     switch (out.action) {
       case session::Action::none:
         if (shutdown_requested_) co_return false;

@@ -49,6 +49,8 @@ struct ServerContext {
   /// never on an I/O thread (DESIGN §4).
   auth::Authenticator& authenticator;
   boost::asio::thread_pool& auth_pool;
+  /// Pause before every 535 to AUTH (config [auth] failure_delay); zero: none.
+  std::chrono::seconds auth_failure_delay{0};
 };
 
 class Connection;
@@ -84,6 +86,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Writes the replies and message bytes of one step and logs its AUTH outcomes.
   void absorb(session::Output& out);
   void log_auth(const session::AuthEvent& event);
+  /// Waits auth_failure_delay before the replies of a step that refused credentials.
+  boost::asio::awaitable<void> delay_auth_failure();
   session::TlsInfo tls_info() const;
   boost::asio::awaitable<bool> flush();
   boost::asio::awaitable<bool> read_more();
@@ -107,6 +111,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;  // replies not yet written
   std::size_t read_chunk_ = 4096;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer delay_timer_;  // auth_failure_delay; apart from the watchdog's timer_
+  bool auth_failed_ = false;  // a 535 went into out_ since the last delay
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point partial_since_{};  // when the pending partial line began
   bool timed_out_ = false;

@@ -23,7 +23,9 @@
 #include "auth/jwt.hpp"
 #include "auth/store_authenticator.hpp"
 #include "sasl/scram.hpp"
+#include "base/strings.hpp"
 #include "observe/log.hpp"
+#include "policy/access.hpp"
 #include "server/connection.hpp"
 #include "smtp/replies.hpp"
 
@@ -83,17 +85,58 @@ ListenerContext make_listener_context(const config::Config& cfg, const config::L
   return ctx;
 }
 
-// Refuses a connection over the limits: plaintext listeners hear why (RFC 5321 §3.1 allows 421
-// instead of 220); an implicit-TLS listener just closes, since a handshake would cost more than
-// the refusal is worth under overload.
-asio::awaitable<void> refuse(tcp::socket socket, bool implicit_tls, smtp::ReplyCode why) {
+// The listener's allow_networks/deny_networks verdict for a client. `ip` comes from the socket,
+// so it always parses; should it not, the client is refused rather than let past the lists.
+bool access_allowed(const config::Listener& l, const std::string& ip) {
+  if (l.allow_networks.empty() && l.deny_networks.empty()) return true;
+  auto address = policy::IpAddress::parse(ip);
+  return address && policy::connection_allowed(*address, l.allow_networks, l.deny_networks);
+}
+
+// RFC 5321 §3.1: after a 554 in place of the greeting the server MUST wait for QUIT, answering
+// 503 to anything else. A refused client gets a few seconds and a few lines for that, no more.
+asio::awaitable<void> await_quit(std::shared_ptr<tcp::socket> socket) {
+  constexpr auto patience = std::chrono::seconds(10);
+  constexpr int max_lines = 10;
+  asio::steady_timer deadline(socket->get_executor(), patience);
+  deadline.async_wait([socket](boost::system::error_code ec) {
+    boost::system::error_code ignored;
+    if (!ec) socket->cancel(ignored);
+  });
+  std::string buffer;
+  for (int lines = 0; lines < max_lines && buffer.size() <= 1024;) {
+    char chunk[512];
+    auto [ec, n] = co_await socket->async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+    if (ec) break;
+    buffer.append(chunk, n);
+    for (auto eol = buffer.find('\n'); eol != std::string::npos && lines < max_lines; eol = buffer.find('\n')) {
+      std::string_view line = std::string_view(buffer).substr(0, eol);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      bool quit = base::iequals(base::trim(line), "QUIT");
+      buffer.erase(0, eol + 1);
+      ++lines;
+      std::string reply = smtp::format_reply(quit ? smtp::replies::closing : smtp::replies::access_denied_quit_only);
+      co_await asio::async_write(*socket, asio::buffer(reply), asio::as_tuple(asio::use_awaitable));
+      if (quit) lines = max_lines;
+    }
+  }
+  deadline.cancel();
+}
+
+// Refuses a connection over the limits or outside the listener's networks: plaintext listeners
+// hear why (RFC 5321 §3.1 allows 421 or 554 instead of 220; after 554 the client may still say
+// QUIT); an implicit-TLS listener just closes, since a handshake would cost more than the
+// refusal is worth.
+asio::awaitable<void> refuse(tcp::socket socket_, bool implicit_tls, smtp::ReplyCode why) {
+  auto socket = std::make_shared<tcp::socket>(std::move(socket_));
   if (!implicit_tls) {
     std::string reply = smtp::format_reply(why);
-    co_await asio::async_write(socket, asio::buffer(reply), asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] = co_await asio::async_write(*socket, asio::buffer(reply), asio::as_tuple(asio::use_awaitable));
+    if (!ec && why.code == 554) co_await await_quit(socket);
   }
   boost::system::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);
+  socket->shutdown(tcp::socket::shutdown_both, ignored);
+  socket->close(ignored);
 }
 
 class Server {
@@ -153,6 +196,13 @@ class Server {
       if (peer_ec) continue;
       std::string ip = client_ip(peer);
       socket.set_option(tcp::no_delay(true), peer_ec);
+      // Decided before the limiter, so a refused client never holds a connection slot.
+      if (!access_allowed(*l.config, ip)) {
+        spdlog::info("refused connection from {} on {}: {}", ip, l.config->name, smtp::replies::access_denied.text);
+        asio::co_spawn(w.context, refuse(std::move(socket), l.context.implicit_tls, smtp::replies::access_denied),
+                       asio::detached);
+        continue;
+      }
       auto verdict = shared_.limiter.try_acquire(ip);
       if (verdict != ConnectionLimiter::Verdict::ok) {
         auto why = verdict == ConnectionLimiter::Verdict::too_many_total ? smtp::replies::too_many_connections
@@ -252,7 +302,7 @@ int run(const config::Config& cfg) {
   asio::thread_pool auth_pool(2);
   ConnectionLimiter limiter(cfg.limits.max_connections, cfg.limits.max_connections_per_ip);
   ServerContext shared{relay,         clock, **spool, tls, limiter, cfg.limits.idle_timeout, cfg.limits.command_timeout,
-                       *authenticator, auth_pool};
+                       *authenticator, auth_pool, cfg.auth.failure_delay};
 
   unsigned n = cfg.threads != 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::unique_ptr<Worker>> workers;

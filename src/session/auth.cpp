@@ -36,6 +36,14 @@ bool valid_mechanism_name(std::string_view name) {
 
 std::string reply_tag(const ReplyCode& reply) { return std::to_string(reply.code) + " " + std::string(reply.status); }
 
+// RFC 4954 §9 suggests limiting authentication attempts: the connection ends with the reply to
+// this many credential failures. Syntax errors (501, 504, ...) are left to the general error limit.
+constexpr std::size_t max_auth_failures = 3;
+
+bool credential_failure(const ReplyCode& reply) {
+  return reply.code == replies::auth_invalid.code || reply.code == replies::auth_temporary_failure.code;
+}
+
 const ReplyCode& failure_reply(sasl::FailureReason reason) {
   switch (reason) {
     case sasl::FailureReason::malformed:
@@ -210,6 +218,9 @@ void Session::State::finish_auth(Output& out, const ReplyCode& reply, bool succe
   mode = Mode::commands;
   out.auth_events.push_back(std::move(event));
   respond(out, *given);
+  if (credential_failure(*given) && ++auth_failures >= max_auth_failures) {
+    close(out, replies::auth_too_many_failures);
+  }
 }
 
 std::size_t Session::State::read_auth(std::string_view input, Output& out) {

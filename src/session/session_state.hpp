@@ -113,6 +113,9 @@ struct Session::State {
   smtp::LineFramer auth_framer;         ///< SASL response lines (RFC 4954 §4: 12288 octets)
   std::optional<AuthExchange> exchange;
   std::optional<AuthInfo> identity;     ///< after 235; forgotten only at STARTTLS
+  /// AUTH exchanges that ended in 535 or 454 on this connection; never reset (not by RSET,
+  /// not by STARTTLS): the limit bounds guesses per connection (see auth.cpp).
+  std::size_t auth_failures = 0;
 
   // session.cpp: replies, actions and accounting.
   void respond(Output& out, const smtp::ReplyCode& reply);

@@ -52,6 +52,8 @@ inline constexpr ReplyCode shutting_down{421, "4.3.2", "Service shutting down, c
 inline constexpr ReplyCode timeout{421, "4.4.2", "Timeout exceeded, closing transmission channel"};
 inline constexpr ReplyCode too_many_errors{421, "4.7.0", "Too many errors, closing transmission channel"};
 inline constexpr ReplyCode too_many_commands{421, "4.7.0", "Too many commands, closing transmission channel"};
+/// RFC 4954 §9: after the third failed AUTH on one connection.
+inline constexpr ReplyCode auth_too_many_failures{421, "4.7.0", "Too many authentication failures, closing connection"};
 inline constexpr ReplyCode too_many_connections{421, "4.7.0", "Too many connections, try again later"};
 inline constexpr ReplyCode too_many_connections_from_ip{421, "4.7.0", "Too many connections from your address, try again later"};
 inline constexpr ReplyCode local_error{451, "4.3.0", "Local error in processing, try again later"};
@@ -109,6 +111,13 @@ inline constexpr ReplyCode auth_too_weak{534, "5.7.9", "Authentication mechanism
 inline constexpr ReplyCode auth_needs_encryption{538, "5.7.11", "Encryption required for requested authentication mechanism"};
 inline constexpr ReplyCode unknown_user{550, "5.1.1", "Recipient address rejected: no such user"};
 inline constexpr ReplyCode relay_denied{554, "5.7.1", "Relay access denied"};
+// RFC 5321 §3.1: 554 instead of 220 at connect, for a client outside the listener's allow/deny
+// networks (RFC 3463 §3.8: X.7.1, not authorized). §3.1 would have the server wait for QUIT
+// and answer 503 until then; Postern closes at once instead, like a 421, so a refused address
+// holds no socket.
+inline constexpr ReplyCode access_denied{554, "5.7.1", "Access denied"};
+// RFC 5321 §3.1: after 554 in place of the greeting, every command but QUIT gets 503.
+inline constexpr ReplyCode access_denied_quit_only{503, "5.7.1", "Access denied; only QUIT is accepted"};
 // DESIGN §3.6: an authenticated identity sends only from its own addresses. RFC 5321 §4.2.2:
 // 553 "mailbox name not allowed"; RFC 3463 §3.8: X.7.1 "delivery not authorized".
 inline constexpr ReplyCode sender_not_owned{553, "5.7.1", "Sender address not owned by user"};

@@ -32,6 +32,7 @@ TEST(AuthConfig, DefaultsWithoutTheSections) {
   EXPECT_FALSE(c->auth.cram_md5);
   EXPECT_EQ(c->auth.scram_iterations, 4096u);
   EXPECT_EQ(c->auth.cache_ttl, 60s);
+  EXPECT_EQ(c->auth.failure_delay, 2s);
   EXPECT_TRUE(c->auth.client_ca.empty());
   EXPECT_FALSE(c->oauth.enabled);
   const auto& l = c->listeners[0];
@@ -52,6 +53,7 @@ TEST(AuthConfig, ReadsEveryKey) {
 cram_md5 = true
 scram_iterations = 10000
 cache_ttl = "5m"
+failure_delay = "30s"
 client_ca = "tls/client-ca.pem"
 
 [oauth]
@@ -73,6 +75,7 @@ request_client_certificate = true
   EXPECT_TRUE(c->auth.cram_md5);
   EXPECT_EQ(c->auth.scram_iterations, 10000u);
   EXPECT_EQ(c->auth.cache_ttl, 5min);
+  EXPECT_EQ(c->auth.failure_delay, 30s);
   EXPECT_EQ(c->auth.client_ca, dir.path() / "tls" / "client-ca.pem");
   EXPECT_TRUE(c->oauth.enabled);
   EXPECT_EQ(c->oauth.issuer, "https://idp.example.org");
@@ -149,6 +152,13 @@ TEST(AuthConfig, CacheTtlZeroDisablesTheCache) {
   auto c = load(dir, "[auth]\ncache_ttl = 0\n[[listener]]\nkind = \"smtp\"\naddress = \"0.0.0.0:25\"\n");
   ASSERT_TRUE(c.has_value()) << c.error();
   EXPECT_EQ(c->auth.cache_ttl, 0s);
+}
+
+TEST(AuthConfig, FailureDelayZeroTurnsThePauseOff) {
+  ConfigDir dir;
+  auto c = load(dir, "[auth]\nfailure_delay = 0\n[[listener]]\nkind = \"smtp\"\naddress = \"0.0.0.0:25\"\n");
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_EQ(c->auth.failure_delay, 0s);
 }
 
 TEST(AuthConfig, ReportsEveryProblemOfTheSections) {

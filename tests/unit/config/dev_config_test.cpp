@@ -72,6 +72,7 @@ TEST(DevConfig, SpellsOutTheDefaults) {
   EXPECT_EQ(c->auth.cram_md5, defaults.auth.cram_md5);
   EXPECT_EQ(c->auth.scram_iterations, defaults.auth.scram_iterations);
   EXPECT_EQ(c->auth.cache_ttl, defaults.auth.cache_ttl);
+  EXPECT_EQ(c->auth.failure_delay, defaults.auth.failure_delay);
   EXPECT_EQ(c->auth.client_ca, defaults.auth.client_ca);
   EXPECT_EQ(c->oauth.account_claim, defaults.oauth.account_claim);
   EXPECT_EQ(c->oauth.leeway, defaults.oauth.leeway);
@@ -127,12 +128,15 @@ TEST(DevConfig, WritesEveryOption) {
                                "require_tls",
                                "require_auth",
                                "trusted_networks",
+                               "allow_networks",
+                               "deny_networks",
                                "insecure_auth_without_tls",
                                "request_client_certificate",
                                "[auth]",
                                "cram_md5",
                                "scram_iterations",
                                "cache_ttl",
+                               "failure_delay",
                                "[oauth]",
                                "issuer",
                                "audience",
