@@ -1,7 +1,7 @@
 #include "queue/message_id.hpp"
 
 #include "base/strings.hpp"
-#include "queue/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace postern::queue {
 
@@ -99,7 +99,7 @@ std::string MessageIdScanner::message_id() const {
     auto close = v.find('>', open);
     if (close != std::string_view::npos) v = v.substr(open, close - open + 1);
   }
-  return sanitize_utf8(v, "?");
+  return base::sanitize_utf8(v, "?");
 }
 
 }  // namespace postern::queue

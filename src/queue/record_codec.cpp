@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "queue/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace postern::queue {
 
@@ -15,7 +15,7 @@ namespace {
 // Strings for display must be valid UTF-8 (RFC 8259 §8.1); stored ones keep every byte.
 struct Style {
   bool stored;
-  std::string text(std::string_view s) const { return stored ? std::string(s) : sanitize_utf8(s, "\uFFFD"); }
+  std::string text(std::string_view s) const { return stored ? std::string(s) : base::sanitize_utf8(s, "\uFFFD"); }
   json::value optional_text(const std::optional<std::string>& s) const {
     return s ? json::value(text(*s)) : json::value(nullptr);
   }

@@ -1,5 +1,6 @@
 #include "sasl/external.hpp"
 
+#include "base/utf8.hpp"
 #include "sasl/plain.hpp"
 #include "sasl/text.hpp"
 
@@ -35,7 +36,7 @@ class External final : public Mechanism {
     if (message.size() > max_field_octets) {
       return fail(FailureReason::malformed, "EXTERNAL: authzid longer than 255 octets");
     }
-    if (!text::valid_utf8(message)) return fail(FailureReason::malformed, "EXTERNAL: authzid is not UTF-8");
+    if (!base::is_valid_utf8(message)) return fail(FailureReason::malformed, "EXTERNAL: authzid is not UTF-8");
     authzid_ = std::string(message);
     return Request{VerifyCertificate{authzid_, std::nullopt}};
   }

@@ -1,5 +1,6 @@
 #include "sasl/gs2.hpp"
 
+#include "base/utf8.hpp"
 #include "sasl/text.hpp"
 
 namespace postern::sasl {
@@ -33,7 +34,7 @@ std::optional<std::string> decode_saslname(std::string_view s) {
     }
     i += 2;
   }
-  if (!text::valid_utf8(out)) return std::nullopt;
+  if (!base::is_valid_utf8(out)) return std::nullopt;
   return out;
 }
 

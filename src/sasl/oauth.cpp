@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/utf8.hpp"
 #include "base/strings.hpp"
 #include "sasl/gs2.hpp"
 #include "sasl/text.hpp"
@@ -154,7 +155,7 @@ class XOAuth2 final : public TokenMechanism {
     std::string user = take(*pairs, "user");
     auto token = bearer_token(take(*pairs, "auth"));
     if (user.empty() || !token) return fail(FailureReason::malformed, "XOAUTH2: needs user= and auth=Bearer <token>");
-    if (!text::valid_utf8(user)) return fail(FailureReason::malformed, "XOAUTH2: user is not UTF-8");
+    if (!base::is_valid_utf8(user)) return fail(FailureReason::malformed, "XOAUTH2: user is not UTF-8");
     authzid_ = std::move(user);
     return Request{VerifyToken{authzid_, std::move(*token), "", ""}};
   }

@@ -1,5 +1,6 @@
 #include "sasl/plain.hpp"
 
+#include "base/utf8.hpp"
 #include "sasl/text.hpp"
 
 namespace postern::sasl {
@@ -42,7 +43,7 @@ class Plain final : public Mechanism {
     if (authzid.size() > max_field_octets || authcid.size() > max_field_octets || password.size() > max_field_octets) {
       return fail(FailureReason::malformed, "PLAIN: field longer than 255 octets");
     }
-    if (!text::valid_utf8(authzid) || !text::valid_utf8(authcid) || !text::valid_utf8(password)) {
+    if (!base::is_valid_utf8(authzid) || !base::is_valid_utf8(authcid) || !base::is_valid_utf8(password)) {
       return fail(FailureReason::malformed, "PLAIN: not UTF-8");
     }
     authcid_ = std::string(authcid);

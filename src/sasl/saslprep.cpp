@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "base/utf8.hpp"
 #include "sasl/text.hpp"
 
 namespace postern::sasl {
@@ -31,7 +32,7 @@ bool non_ascii_space(std::uint32_t cp) {
 }  // namespace
 
 base::Result<std::string> saslprep(std::string_view text) {
-  if (!text::valid_utf8(text)) return base::fail("SASLprep: not UTF-8");
+  if (!base::is_valid_utf8(text)) return base::fail("SASLprep: not UTF-8");
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {

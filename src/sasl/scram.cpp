@@ -4,6 +4,7 @@
 #include <array>
 #include <span>
 
+#include "base/utf8.hpp"
 #include "base/base64.hpp"
 #include "sasl/crypto.hpp"
 #include "sasl/gs2.hpp"
@@ -38,7 +39,7 @@ bool valid_extension(std::string_view s) {
   char a = s[0];
   if (!((a >= 'a' && a <= 'z') || (a >= 'A' && a <= 'Z'))) return false;
   std::string_view value = s.substr(2);
-  return value.find('\0') == std::string_view::npos && text::valid_utf8(value);
+  return value.find('\0') == std::string_view::npos && base::is_valid_utf8(value);
 }
 
 std::string_view mechanism_name(ScramHash hash, bool plus) {

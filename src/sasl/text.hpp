@@ -8,8 +8,6 @@
 
 namespace postern::sasl::text {
 
-/// Well-formed UTF-8 (RFC 3629 §4): no overlong forms, no surrogates, nothing past U+10FFFF.
-bool valid_utf8(std::string_view s);
 
 /// `s` safe for a one-line log: bytes outside printable ASCII, and '\\', become \xHH.
 std::string printable(std::string_view s);

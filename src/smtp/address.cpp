@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/utf8.hpp"
 #include "base/strings.hpp"
 
 namespace postern::smtp {
@@ -35,43 +36,6 @@ bool is_qtext(unsigned char c, bool utf8) {
 
 bool has_non_ascii(std::string_view s) {
   return std::ranges::any_of(s, [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-}
-
-// RFC 3629 §4: well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3;
-      if (c == 0xe0) lo = 0xa0;  // overlong
-      if (c == 0xed) hi = 0x9f;  // surrogates
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      if (c == 0xf0) lo = 0x90;  // overlong
-      if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      unsigned char min = k == 1 ? lo : 0x80;
-      unsigned char max = k == 1 ? hi : 0xbf;
-      if (cc < min || cc > max) return false;
-    }
-    i += len;
-  }
-  return true;
 }
 
 // RFC 5321 §4.1.2: sub-domain = Let-dig [Ldh-str]; Ldh-str ends in Let-dig. RFC 6531 §3.3
@@ -314,7 +278,7 @@ std::expected<Path, AddressError> parse_path(std::string_view text, bool allow_n
   if (text.size() < 2 || text.front() != '<' || text.back() != '>') return std::unexpected(AddressError::syntax);
   std::string_view inner = text.substr(1, text.size() - 2);
   // RFC 6531 §3.3: UTF-8 must be well formed wherever it is allowed.
-  if (!is_valid_utf8(inner)) return std::unexpected(AddressError::syntax);
+  if (!base::is_valid_utf8(inner)) return std::unexpected(AddressError::syntax);
   // Parse with UTF-8 allowed, then tell "valid but needs SMTPUTF8" apart from plain garbage so
   // the client gets 553 5.6.7 only when SMTPUTF8 would have helped (RFC 6531 §3.5).
   auto path = parse_path_utf8(inner, allow_null, allow_postmaster);

@@ -9,30 +9,6 @@ namespace {
 
 using namespace std::string_literals;
 
-TEST(Utf8, AcceptsWellFormedText) {
-  for (const std::string& ok : {""s, "ascii"s, "\0"s, "\xc3\xa9"s, "\xe2\x82\xac"s, "\xf0\x9f\x98\x80"s,
-                                "\xf4\x8f\xbf\xbf"s, "\xed\x9f\xbf"s}) {
-    EXPECT_TRUE(valid_utf8(ok)) << ok;
-  }
-}
-
-TEST(Utf8, RefusesIllFormedText) {
-  for (const std::string& bad : {
-           "\x80"s,              // lone continuation
-           "\xc3"s,              // truncated
-           "\xe2\x82"s,          //
-           "\xc0\x80"s,          // overlong NUL
-           "\xe0\x80\xaf"s,      // overlong "/"
-           "\xed\xa0\x80"s,      // surrogate U+D800
-           "\xf4\x90\x80\x80"s,  // above U+10FFFF
-           "\xf8\x88\x80\x80\x80"s,
-           "\xff"s,
-           "a\xc3(b"s,
-       }) {
-    EXPECT_FALSE(valid_utf8(bad)) << bad;
-  }
-}
-
 TEST(Text, HexRoundTrip) {
   EXPECT_EQ(hex("\x00\xff\x10"s), "00ff10");
   EXPECT_EQ(unhex("00FF10"), "\x00\xff\x10"s);

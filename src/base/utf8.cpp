@@ -1,13 +1,8 @@
-#include "queue/utf8.hpp"
+#include "base/utf8.hpp"
 
-#include <cstddef>
+namespace postern::base {
 
-namespace postern::queue {
-
-namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = byte(i);
   if (c < 0x80) return 1;
@@ -33,13 +28,20 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   return n;
 }
 
-}  // namespace
+bool is_valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
 
 std::string sanitize_utf8(std::string_view s, std::string_view replacement) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
-    std::size_t n = utf8_sequence(s, i);
+    std::size_t n = utf8_sequence_length(s, i);
     if (n == 0) {
       out.append(replacement);
       ++i;
@@ -51,4 +53,4 @@ std::string sanitize_utf8(std::string_view s, std::string_view replacement) {
   return out;
 }
 
-}  // namespace postern::queue
+}  // namespace postern::base
