@@ -48,13 +48,7 @@ StoredCredential credential_columns(const sqlite::Stmt& stmt) {
 
 // Column 21 of find_login_sql: the aliases joined by newlines (an address has none).
 std::vector<std::string> alias_column(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    auto end = text.find('\n');
-    if (end != 0) out.emplace_back(text.substr(0, end));
-    if (end == std::string_view::npos) break;
-    text.remove_prefix(end + 1);
-  }
+  auto out = detail::split_list(text, '\n');
   std::ranges::sort(out);
   return out;
 }

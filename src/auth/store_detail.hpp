@@ -43,7 +43,7 @@ inline std::optional<TimePoint> optional_time(const sqlite::Stmt& stmt, int colu
 /// Lists are stored as comma-separated text: addresses and CIDRs never contain a comma (the
 /// store refuses one that does).
 std::string join_list(const std::vector<std::string>& items);
-std::vector<std::string> split_list(std::string_view text);
+std::vector<std::string> split_list(std::string_view text, char separator = ',');
 
 base::Result<bool> is_account(sqlite::Db& db, std::string_view address);
 base::Result<bool> is_alias(sqlite::Db& db, std::string_view address);
