@@ -28,19 +28,9 @@ struct AuditArgs {
   bool json = false;
 };
 
-// RFC 3339 §5.6 date-time in UTC, to the second.
-std::string rfc3339(auth::TimePoint t) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&seconds, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
-
 void print_text(const std::vector<auth::AuditEntry>& entries) {
   for (const auto& e : entries) {
-    std::cout << rfc3339(e.time) << " " << e.actor << " " << e.action << " " << e.subject;
+    std::cout << rfc3339_utc(e.time) << " " << e.actor << " " << e.action << " " << e.subject;
     if (!e.detail.empty()) std::cout << " " << e.detail;
     std::cout << "\n";
   }
@@ -49,7 +39,7 @@ void print_text(const std::vector<auth::AuditEntry>& entries) {
 void print_json(const std::vector<auth::AuditEntry>& entries) {
   json::array out;
   for (const auto& e : entries) {
-    out.push_back(json::object{{"time", rfc3339(e.time)},
+    out.push_back(json::object{{"time", rfc3339_utc(e.time)},
                                {"actor", e.actor},
                                {"action", e.action},
                                {"subject", e.subject},

@@ -55,15 +55,6 @@ Outcome<TimePoint> parse_expiry(std::string_view text, TimePoint now) {
   return usage("--expires " + std::string(text) + ": give a duration such as 30d, 12h, 2w, or a date YYYY-MM-DD");
 }
 
-std::string iso_time(TimePoint t) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&seconds, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
-
 std::string joined(const std::vector<std::string>& items, const char* none) {
   if (items.empty()) return none;
   std::string out;
@@ -73,7 +64,7 @@ std::string joined(const std::vector<std::string>& items, const char* none) {
 
 json::value optional_time(const std::optional<TimePoint>& t) {
   if (!t) return nullptr;
-  return json::value(iso_time(*t));
+  return json::value(rfc3339_utc(*t));
 }
 
 json::array string_array(const std::vector<std::string>& items) {
@@ -143,7 +134,7 @@ int credential_list(const CredentialArgs& args) {
       for (const auto& c : *list) {
         json::object o;
         o["name"] = c.name;
-        o["created"] = iso_time(c.created);
+        o["created"] = rfc3339_utc(c.created);
         o["expires"] = optional_time(c.expires);
         o["revoked"] = optional_time(c.revoked);
         o["last_used"] = optional_time(c.last_used);
@@ -155,10 +146,10 @@ int credential_list(const CredentialArgs& args) {
       return {};
     }
     for (const auto& c : *list) {
-      std::cout << c.name << " created=" << iso_time(c.created)
-                << " expires=" << (c.expires ? iso_time(*c.expires) : "never")
-                << " revoked=" << (c.revoked ? iso_time(*c.revoked) : "no")
-                << " last_used=" << (c.last_used ? iso_time(*c.last_used) : "never")
+      std::cout << c.name << " created=" << rfc3339_utc(c.created)
+                << " expires=" << (c.expires ? rfc3339_utc(*c.expires) : "never")
+                << " revoked=" << (c.revoked ? rfc3339_utc(*c.revoked) : "no")
+                << " last_used=" << (c.last_used ? rfc3339_utc(*c.last_used) : "never")
                 << " senders=" << joined(c.allowed_senders, "any") << " networks=" << joined(c.allowed_networks, "any")
                 << "\n";
     }

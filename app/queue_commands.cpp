@@ -20,16 +20,6 @@ struct QueueArgs {
   std::string id;
 };
 
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  auto secs = std::chrono::floor<std::chrono::seconds>(t);
-  auto days = std::chrono::floor<std::chrono::days>(secs);
-  std::chrono::year_month_day ymd(days);
-  std::chrono::hh_mm_ss hms(secs - days);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
-                     hms.minutes().count(), hms.seconds().count());
-}
-
 // Opens data_dir/queue read-only: no recovery, no directory creation, no lock taken.
 std::unique_ptr<queue::Spool> open_spool(const ConfigChoice& where, int& status) {
   auto config = load_config(config_path(where));
@@ -51,7 +41,7 @@ void print_table(const std::vector<queue::Record>& records) {
                            "AUTH");
   for (const auto& r : records) {
     std::string sender = r.sender.empty() ? "<>" : r.sender;
-    std::cout << fmt::format("{:<19}  {:<20}  {:<30}  {:>5}  {:>9}  {}\n", r.id, rfc3339(r.received), sender,
+    std::cout << fmt::format("{:<19}  {:<20}  {:<30}  {:>5}  {:>9}  {}\n", r.id, rfc3339_utc(r.received), sender,
                              r.recipients.size(), r.size, r.auth_account.value_or("-"));
   }
 }
