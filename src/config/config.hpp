@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "policy/alerts.hpp"
+#include "policy/auth_throttle.hpp"
 #include "policy/cidr.hpp"
+#include "policy/rate_limit.hpp"
 #include "session/session.hpp"
 
 namespace postern::config {
@@ -80,6 +83,39 @@ struct OAuth {
   std::chrono::seconds leeway{60};                 ///< for exp/nbf/iat
 };
 
+/// `[abuse]`: brute-force throttling across connections, connection rate, alerts.
+/// Keys: exempt_loopback, exempt_networks, address_failures, address_window, network_failures,
+/// network_window, network_prefix_v4, network_prefix_v6, account_slow_failures,
+/// account_protect_failures, account_window, slow_delay, known_client_ttl,
+/// connections_per_minute, alert_hook, alert_hook_timeout, anomaly_factor,
+/// anomaly_min_messages, suspend_on_anomaly. (The same exemptions apply to the address rate
+/// limits and the connection rate.)
+struct Abuse {
+  policy::ThrottleSettings throttle;
+  /// New connections per client address (IPv6 /64) per minute, then 421 4.7.0 at connect; 0: off.
+  std::uint64_t connections_per_minute = 60;
+  policy::AnomalySettings anomaly;
+  /// Run for every alert with the alert's JSON on stdin (argv split on spaces, no shell); empty: none.
+  std::string alert_hook;
+  std::chrono::seconds alert_hook_timeout{10};
+};
+
+/// `[rate_limits]` with `[rate_limits.account]`, `[rate_limits.credential]` and
+/// `[rate_limits.address]`, each with messages_per_hour, messages_per_day, recipients_per_hour,
+/// recipients_per_day (0 = no limit of that kind). `hour_window`/`day_window` change the length
+/// of the two windows (for tests; default 1h and 24h).
+struct RateLimits {
+  policy::RateLimitSettings settings;
+  std::chrono::seconds hour_window = std::chrono::hours(1);
+  std::chrono::seconds day_window = std::chrono::hours(24);
+};
+
+/// `[metrics]`: the Prometheus endpoint. `listen = "127.0.0.1:9580"` by default; "" turns it off.
+struct Metrics {
+  std::string address = "127.0.0.1";  ///< empty: no endpoint
+  std::uint16_t port = 9580;
+};
+
 struct Config {
   std::filesystem::path file;      ///< the file this came from (absolute)
   std::string hostname;            ///< required
@@ -90,8 +126,14 @@ struct Config {
   Limits limits;
   Auth auth;
   OAuth oauth;
+  Abuse abuse;
+  RateLimits rate_limits;
+  Metrics metrics;
   unsigned threads = 0;  ///< I/O threads; 0 = one per core
   std::string log_level = "info";
+  /// Where the JSON events go (one per AUTH attempt, message, lockout, alert): "stderr"
+  /// (default), "off", or a file path (absolute after loading; appended, reopened on SIGHUP).
+  std::string event_log = "stderr";
 };
 
 /// Reads and validates a configuration file. Relative paths are resolved against the file's

@@ -7,7 +7,7 @@ namespace postern::config {
 std::string dev_config_text() {
   return R"toml(# Postern configuration (development setup: everything on 127.0.0.1).
 # Sizes are bytes or a number with K, M or G (1024-based); durations are seconds or a number
-# with s, m or h. Relative paths are relative to the directory of this file.
+# with s, m, h or d. Relative paths are relative to the directory of this file.
 
 # Our name: in the greeting, the EHLO reply and Received: headers. Required.
 hostname = "localhost"
@@ -24,6 +24,10 @@ threads = 0
 
 # trace, debug, info, warn or error.
 log_level = "info"
+
+# JSON events, one line each (every AUTH attempt, accepted message, lockout and alert): "stderr",
+# "off", or a file, appended and reopened on SIGHUP.
+event_log = "stderr"
 
 [limits]
 # Largest message accepted, advertised with SIZE (RFC 1870). At least 64K.
@@ -76,6 +80,73 @@ public_keys = ["oauth/issuer.pub.pem"]
 account_claim = "email"
 # Clock skew allowed on exp, nbf and iat.
 leeway = "1m"
+
+# Defences against password guessing and floods (docs/security.md gives the reasons for the
+# numbers). Failed AUTH is counted per client address (IPv6: per /64), per network and per account.
+[abuse]
+# Clients never counted or refused by address, nor limited per address in [rate_limits]. Dev
+# mode does not exempt loopback, so the defences can be tried from 127.0.0.1; a production
+# server usually does (true is the default).
+exempt_loopback = false
+exempt_networks = []           # e.g. ["192.0.2.0/24"]
+# More failures than this from one address in the window: 421 at connect, 454 to AUTH. 0 = off.
+address_failures = 10
+address_window = "10m"
+# The same per network (IPv4 /network_prefix_v4, IPv6 /network_prefix_v6), for rotating attackers.
+network_failures = 30
+network_window = "10m"
+network_prefix_v4 = 24
+network_prefix_v6 = 48
+address_prefix_v6 = 64         # the "address" of an IPv6 client
+# Failures for one account from anywhere: beyond the first limit each failure waits slow_delay
+# more; beyond the second, clients not known to the account are refused (454) without a check.
+# Clients that logged in within known_client_ttl, and SCRAM, are never refused for this.
+account_slow_failures = 10
+account_protect_failures = 50
+account_window = "1h"
+slow_delay = "5s"
+known_client_ttl = "30d"
+# New connections per client address and minute, then 421 at connect. 0 = off.
+connections_per_minute = 60
+# Program run for every alert with its JSON on stdin (split at spaces, no shell); "" = none.
+alert_hook = ""                # e.g. "/usr/local/bin/postern-alert --to ops"
+alert_hook_timeout = "10s"
+# An hour above anomaly_factor times an identity's usual hourly volume (and above
+# anomaly_min_messages) is an alert; suspend_on_anomaly also suspends its credential.
+anomaly_factor = 10.0
+anomaly_min_messages = 100
+suspend_on_anomaly = false
+
+# Sending limits; 0 = no limit of that kind. An account's or credential's own limits
+# (`postern user limits`) replace these. Over a limit: 451 4.7.1 at MAIL, 452 4.5.3 at RCPT.
+[rate_limits]
+hour_window = "1h"             # the lengths of "per hour" and "per day" (shorter for tests)
+day_window = "1d"
+
+[rate_limits.account]
+messages_per_hour = 100
+messages_per_day = 1000
+recipients_per_hour = 500
+recipients_per_day = 2000
+
+# Per credential (app password); the account's limits still bound it.
+[rate_limits.credential]
+messages_per_hour = 0
+messages_per_day = 0
+recipients_per_hour = 0
+recipients_per_day = 0
+
+# Per client address (IPv6: per /64).
+[rate_limits.address]
+messages_per_hour = 1000
+messages_per_day = 10000
+recipients_per_hour = 5000
+recipients_per_day = 50000
+
+# Prometheus metrics at http://LISTEN/metrics, without authentication: keep it on loopback or
+# behind a firewall. "" = off.
+[metrics]
+listen = "127.0.0.1:2580"
 
 # Inbound mail for the local domains (the port-25 role). Relays only for authenticated clients
 # and trusted networks; STARTTLS is offered because a certificate is configured.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/strings.hpp"
+#include "config/abuse_sections.hpp"
 #include "config/auth_sections.hpp"
 #include "config/config.hpp"
 #include "config/reader.hpp"
@@ -19,6 +20,7 @@ namespace postern::config {
 namespace {
 
 using detail::Diagnostics;
+using detail::read_networks;
 using detail::Section;
 using namespace std::chrono_literals;
 
@@ -86,6 +88,7 @@ void read_top(const Section& top, const std::filesystem::path& base, Config& con
                 detail::message("\"log_level\" must be one of trace, debug, info, warn, error, not \"{}\"", *level));
     }
   }
+  detail::read_event_log(top, base, config);
 }
 
 // ---- [limits] -----------------------------------------------------------------------------
@@ -194,43 +197,6 @@ bool valid_listener_name(std::string_view name) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
            c == '-';
   });
-}
-
-// Cidr::parse refuses both nonsense and a network with host bits set ("10.0.0.1/8"); the second
-// is a common slip worth naming. The prefix rule mirrors Cidr::parse's.
-bool has_host_bits(std::string_view text) {
-  auto slash = text.find('/');
-  if (slash == std::string_view::npos || !policy::IpAddress::parse(text.substr(0, slash))) return false;
-  auto prefix = text.substr(slash + 1);
-  if (prefix.empty() || prefix.size() > 3 || (prefix.size() > 1 && prefix.front() == '0')) return false;
-  unsigned bits = 0;
-  for (char c : prefix) {
-    if (c < '0' || c > '9') return false;
-    bits = bits * 10 + static_cast<unsigned>(c - '0');
-  }
-  bool v6 = text.substr(0, slash).find(':') != std::string_view::npos;
-  return bits <= (v6 ? 128u : 32u);
-}
-
-// A list of CIDR networks under `key` (trusted_networks, allow_networks, deny_networks).
-bool read_networks(const Section& s, std::string_view key, std::vector<policy::Cidr>& out) {
-  auto networks = s.strings(key);
-  if (!networks) return !s.has(key);
-  bool ok = true;
-  for (const auto& text : *networks) {
-    if (auto cidr = policy::Cidr::parse(text.value)) {
-      out.push_back(*cidr);
-    } else if (has_host_bits(text.value)) {
-      s.error(text.line, detail::message("\"{}\": \"{}\" has host bits set (bits after the prefix length must be zero)",
-                                         key, text.value));
-      ok = false;
-    } else {
-      s.error(text.line, detail::message("\"{}\": \"{}\" is not a network such as 192.0.2.0/24 or 2001:db8::/32", key,
-                                         text.value));
-      ok = false;
-    }
-  }
-  return ok;
 }
 
 bool read_listener_networks(const Section& s, Listener& listener) {
@@ -407,8 +373,8 @@ std::expected<Config, std::string> load_string(std::string_view text, const std:
 
   Diagnostics diagnostics(shown);
   Section top(root, "", 0, diagnostics,
-              {"hostname", "local_domains", "data_dir", "threads", "log_level", "limits", "tls", "auth", "oauth",
-               "listener"});
+              {"hostname", "local_domains", "data_dir", "threads", "log_level", "event_log", "limits", "tls", "auth",
+               "oauth", "abuse", "rate_limits", "metrics", "listener"});
   read_top(top, base, config);
   if (const auto* limits = top.table("limits", "limits")) {
     read_limits(Section(*limits, "limits", detail::line_of(*limits), diagnostics,
@@ -435,7 +401,29 @@ std::expected<Config, std::string> load_string(std::string_view text, const std:
                        {"issuer", "audience", "public_keys", "jwks_file", "account_claim", "leeway"}),
                base, config.oauth);
   }
+  if (const auto* abuse = top.table("abuse", "abuse")) {
+    detail::read_abuse(
+        Section(*abuse, "abuse", detail::line_of(*abuse), diagnostics,
+                {"exempt_loopback",    "exempt_networks",       "address_failures",         "address_window",
+                 "network_failures",   "network_window",        "network_prefix_v4",        "network_prefix_v6",
+                 "address_prefix_v6",  "account_slow_failures", "account_protect_failures", "account_window",
+                 "slow_delay",         "known_client_ttl",      "connections_per_minute",   "alert_hook",
+                 "alert_hook_timeout", "anomaly_factor",        "anomaly_min_messages",     "suspend_on_anomaly"}),
+        base, config.abuse);
+  }
+  detail::copy_exemptions(config.abuse, config.rate_limits);
+  if (const auto* limits = top.table("rate_limits", "rate_limits")) {
+    detail::read_rate_limits(Section(*limits, "rate_limits", detail::line_of(*limits), diagnostics,
+                                     {"hour_window", "day_window", "account", "credential", "address"}),
+                             diagnostics, config.rate_limits);
+  }
+  std::optional<std::uint32_t> metrics_listen_line = 0;
+  if (const auto* metrics = top.table("metrics", "metrics")) {
+    metrics_listen_line = detail::read_metrics(
+        Section(*metrics, "metrics", detail::line_of(*metrics), diagnostics, {"listen"}), config.metrics);
+  }
   read_listeners(top, certificates_written, diagnostics, config);
+  if (metrics_listen_line) detail::check_metrics(config, *metrics_listen_line, diagnostics);
 
   if (!diagnostics.empty()) return std::unexpected(diagnostics.render());
   return config;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 
@@ -38,6 +39,13 @@ std::string_view type_name(const toml::node& node) {
       break;
   }
   return "nothing";
+}
+
+// The shortest text that reads back as `value`: 10.0 -> "10", 0.5 -> "0.5".
+std::string format_number(double value) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(std::begin(buffer), std::end(buffer), value);
+  return ec == std::errc{} ? std::string(buffer, end) : std::string("?");
 }
 
 }  // namespace
@@ -209,6 +217,27 @@ std::optional<std::chrono::seconds> Section::duration(std::string_view key, std:
   }
   if (value < min || value > max) {
     out_of_range(format_duration(value));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<double> Section::number(std::string_view key, double above, double max) const {
+  const auto* node = find(key);
+  if (node == nullptr) return std::nullopt;
+  double value = 0;
+  if (const auto* i = node->as_integer()) {
+    value = static_cast<double>(i->get());
+  } else if (const auto* f = node->as_floating_point()) {
+    value = f->get();
+  } else {
+    wrong_type(key, "a number", *node);
+    return std::nullopt;
+  }
+  // Written so that nan fails it too.
+  if (!(value > above && value <= max)) {
+    error(line_of(key), message("\"{}\" must be above {} and at most {}, not {}", key, format_number(above),
+                                format_number(max), format_number(value)));
     return std::nullopt;
   }
   return value;

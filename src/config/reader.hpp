@@ -109,6 +109,8 @@ class Section {
   /// An integer number of seconds or a string such as "5m" (see parse_duration).
   std::optional<std::chrono::seconds> duration(std::string_view key, std::chrono::seconds min,
                                                std::chrono::seconds max) const;
+  /// An integer or a float greater than `above` and at most `max` (nan and inf are refused).
+  std::optional<double> number(std::string_view key, double above, double max) const;
   std::optional<std::vector<LocatedString>> strings(std::string_view key) const;
   /// `header` is how the table is written, for messages: "limits" for `[limits]`.
   const toml::table* table(std::string_view key, std::string_view header) const;

@@ -61,6 +61,8 @@ std::expected<std::chrono::seconds, UnitError> parse_duration(std::string_view t
         return 60;
       case 'h':
         return 3600;
+      case 'd':
+        return 86400;
       default:
         return 0;
     }
@@ -88,6 +90,7 @@ std::string format_size(std::uint64_t bytes) {
 
 std::string format_duration(std::chrono::seconds duration) {
   auto s = duration.count();
+  if (s != 0 && s % 86400 == 0) return std::to_string(s / 86400) + "d";
   if (s != 0 && s % 3600 == 0) return std::to_string(s / 3600) + "h";
   if (s != 0 && s % 60 == 0) return std::to_string(s / 60) + "m";
   return std::to_string(s) + "s";

@@ -1,6 +1,7 @@
 #pragma once
 // A scratch directory laid out like a configuration directory: tls/cert.pem, tls/key.pem and
-// oauth/issuer.pub.pem exist (empty: the loader checks only that they can be read).
+// oauth/issuer.pub.pem exist (empty: the loader checks only that they can be read), and so does
+// hooks/alert, an executable (the loader checks only that it could be run).
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -24,6 +25,8 @@ class ConfigDir {
     write("tls/key.pem", "");
     std::filesystem::create_directories(path_ / "oauth");
     write("oauth/issuer.pub.pem", "");
+    std::filesystem::create_directories(path_ / "hooks");
+    std::filesystem::permissions(write("hooks/alert", "#!/bin/sh\n"), std::filesystem::perms::owner_all);
   }
   ~ConfigDir() {
     std::error_code ec;

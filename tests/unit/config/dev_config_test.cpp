@@ -46,6 +46,21 @@ TEST(DevConfig, LoadsWithTheDevelopmentSetup) {
   EXPECT_TRUE(submissions.require_tls);
   EXPECT_TRUE(submissions.require_auth);
   EXPECT_TRUE(submissions.trusted_networks.empty());
+
+  EXPECT_EQ(c->event_log, "stderr");
+  EXPECT_EQ(c->metrics.address, "127.0.0.1");
+  EXPECT_EQ(c->metrics.port, 2580);
+}
+
+// Dev mode runs on loopback: exempting it would leave nothing to try the defences with.
+TEST(DevConfig, DoesNotExemptLoopback) {
+  ConfigDir dir;
+  auto c = load_file(dir.write("postern.toml", dev_config_text()));
+  ASSERT_TRUE(c.has_value()) << c.error();
+  EXPECT_FALSE(c->abuse.throttle.exempt_loopback);
+  EXPECT_TRUE(c->abuse.throttle.exempt_networks.empty());
+  EXPECT_FALSE(c->rate_limits.settings.exempt_loopback);
+  EXPECT_TRUE(c->rate_limits.settings.exempt_networks.empty());
 }
 
 // The dev file doubles as the reference an operator edits, so the values it spells out must be
@@ -76,6 +91,32 @@ TEST(DevConfig, SpellsOutTheDefaults) {
   EXPECT_EQ(c->auth.client_ca, defaults.auth.client_ca);
   EXPECT_EQ(c->oauth.account_claim, defaults.oauth.account_claim);
   EXPECT_EQ(c->oauth.leeway, defaults.oauth.leeway);
+  EXPECT_EQ(c->event_log, defaults.event_log);
+  const auto& t = c->abuse.throttle;
+  const auto& want_t = defaults.abuse.throttle;
+  EXPECT_EQ(t.address.limit, want_t.address.limit);
+  EXPECT_EQ(t.address.window, want_t.address.window);
+  EXPECT_EQ(t.network.limit, want_t.network.limit);
+  EXPECT_EQ(t.network.window, want_t.network.window);
+  EXPECT_EQ(t.network_prefix_v4, want_t.network_prefix_v4);
+  EXPECT_EQ(t.network_prefix_v6, want_t.network_prefix_v6);
+  EXPECT_EQ(t.address_prefix_v6, want_t.address_prefix_v6);
+  EXPECT_EQ(t.account_slow.limit, want_t.account_slow.limit);
+  EXPECT_EQ(t.account_slow.window, want_t.account_slow.window);
+  EXPECT_EQ(t.account_protect, want_t.account_protect);
+  EXPECT_EQ(t.slow_delay, want_t.slow_delay);
+  EXPECT_EQ(t.known_client_ttl, want_t.known_client_ttl);
+  EXPECT_EQ(c->abuse.connections_per_minute, defaults.abuse.connections_per_minute);
+  EXPECT_EQ(c->abuse.alert_hook, defaults.abuse.alert_hook);
+  EXPECT_EQ(c->abuse.alert_hook_timeout, defaults.abuse.alert_hook_timeout);
+  EXPECT_EQ(c->abuse.anomaly.factor, defaults.abuse.anomaly.factor);
+  EXPECT_EQ(c->abuse.anomaly.min_messages, defaults.abuse.anomaly.min_messages);
+  EXPECT_EQ(c->abuse.anomaly.suspend, defaults.abuse.anomaly.suspend);
+  EXPECT_EQ(c->rate_limits.hour_window, defaults.rate_limits.hour_window);
+  EXPECT_EQ(c->rate_limits.day_window, defaults.rate_limits.day_window);
+  EXPECT_EQ(c->rate_limits.settings.account, defaults.rate_limits.settings.account);
+  EXPECT_EQ(c->rate_limits.settings.credential, defaults.rate_limits.settings.credential);
+  EXPECT_EQ(c->rate_limits.settings.address, defaults.rate_limits.settings.address);
   const Listener listener_defaults;
   for (const auto& l : c->listeners) {
     EXPECT_EQ(l.insecure_auth_without_tls, listener_defaults.insecure_auth_without_tls) << l.name;
@@ -142,7 +183,41 @@ TEST(DevConfig, WritesEveryOption) {
                                "audience",
                                "public_keys",
                                "account_claim",
-                               "leeway"}) {
+                               "leeway",
+                               "event_log",
+                               "[abuse]",
+                               "exempt_loopback",
+                               "exempt_networks",
+                               "address_failures",
+                               "address_window",
+                               "network_failures",
+                               "network_window",
+                               "network_prefix_v4",
+                               "network_prefix_v6",
+                               "address_prefix_v6",
+                               "account_slow_failures",
+                               "account_protect_failures",
+                               "account_window",
+                               "slow_delay",
+                               "known_client_ttl",
+                               "connections_per_minute",
+                               "alert_hook",
+                               "alert_hook_timeout",
+                               "anomaly_factor",
+                               "anomaly_min_messages",
+                               "suspend_on_anomaly",
+                               "[rate_limits]",
+                               "hour_window",
+                               "day_window",
+                               "[rate_limits.account]",
+                               "[rate_limits.credential]",
+                               "[rate_limits.address]",
+                               "messages_per_hour",
+                               "messages_per_day",
+                               "recipients_per_hour",
+                               "recipients_per_day",
+                               "[metrics]",
+                               "listen"}) {
     std::string written = key.starts_with('[') ? "\n" + std::string(key) + "\n" : "\n" + std::string(key) + " = ";
     EXPECT_NE(text.find(written), std::string::npos) << key;
   }

@@ -103,7 +103,7 @@ TEST(Loader, FullConfigReadsEveryOption) {
   EXPECT_EQ(mx.trusted_networks[1].to_string(), "2001:db8::/32");
   EXPECT_EQ(mx.trusted_networks[2].to_string(), "192.0.2.7/32");
   EXPECT_TRUE(mx.trusted_networks[0].contains(*policy::IpAddress::parse("10.1.2.3")));
-  EXPECT_EQ(mx.line, 30);
+  EXPECT_EQ(mx.line, 31);
 
   const auto& msa = c->listeners[1];
   EXPECT_EQ(msa.name, "msa");

@@ -51,10 +51,14 @@ TEST(ParseDuration, Units) {
   EXPECT_EQ(parse_duration("5m"), 5min);
   EXPECT_EQ(parse_duration("1h"), 1h);
   EXPECT_EQ(parse_duration("90m"), 5400s);
+  EXPECT_EQ(parse_duration("1d"), 24h);
+  EXPECT_EQ(parse_duration("30d"), 720h);
+  EXPECT_EQ(parse_duration("36h"), 36h);
 }
 
 TEST(ParseDuration, RefusesAnythingElse) {
-  for (std::string_view bad : {"", "s", "m", "-5m", "1.5h", "1h30m", "5 m", "5M", "5S", "1d", "5min", "5ms", " 5s"}) {
+  for (std::string_view bad :
+       {"", "s", "m", "-5m", "1.5h", "1h30m", "5 m", "5M", "5S", "1D", "1w", "1d12h", "5min", "5ms", " 5s"}) {
     EXPECT_EQ(parse_duration(bad), std::unexpected(UnitError::malformed)) << bad;
   }
 }
@@ -63,6 +67,8 @@ TEST(ParseDuration, OverflowIsTooLarge) {
   EXPECT_EQ(parse_duration("9223372036854775807"), std::chrono::seconds{std::numeric_limits<std::int64_t>::max()});
   EXPECT_EQ(parse_duration("9223372036854775808"), std::unexpected(UnitError::too_large));
   EXPECT_EQ(parse_duration("9223372036854775807h"), std::unexpected(UnitError::too_large));
+  EXPECT_EQ(parse_duration("106751991167300d"), std::chrono::seconds{106751991167300ll * 86400});
+  EXPECT_EQ(parse_duration("106751991167301d"), std::unexpected(UnitError::too_large));
 }
 
 TEST(FormatSize, ShortestExactForm) {
@@ -79,7 +85,9 @@ TEST(FormatDuration, ShortestExactForm) {
   EXPECT_EQ(format_duration(0s), "0s");
   EXPECT_EQ(format_duration(90s), "90s");
   EXPECT_EQ(format_duration(300s), "5m");
-  EXPECT_EQ(format_duration(86400s), "24h");
+  EXPECT_EQ(format_duration(86400s), "1d");
+  EXPECT_EQ(format_duration(2592000s), "30d");
+  EXPECT_EQ(format_duration(90000s), "25h");
   EXPECT_EQ(format_duration(3660s), "61m");
 }
 
@@ -87,7 +95,7 @@ TEST(Units, FormatThenParseIsIdentity) {
   for (std::uint64_t v : {0ull, 1ull, 1023ull, 1024ull, 65536ull, 26214400ull, 1ull << 30, (1ull << 40) + 3}) {
     EXPECT_EQ(parse_size(format_size(v)), v) << v;
   }
-  for (auto v : {0s, 1s, 59s, 60s, 61s, 3600s, 3601s, 86400s}) {
+  for (auto v : {0s, 1s, 59s, 60s, 61s, 3600s, 3601s, 86400s, 90000s, 2592000s}) {
     EXPECT_EQ(parse_duration(format_duration(v)), v) << v.count();
   }
 }
