@@ -34,8 +34,6 @@ bool valid_mechanism_name(std::string_view name) {
   });
 }
 
-std::string reply_tag(const ReplyCode& reply) { return std::to_string(reply.code) + " " + std::string(reply.status); }
-
 // RFC 4954 §9 suggests limiting authentication attempts: the connection ends with the reply to
 // this many credential failures. Syntax errors (501, 504, ...) are left to the general error limit.
 constexpr std::size_t max_auth_failures = 3;
@@ -132,6 +130,8 @@ std::optional<ReplyCode> Session::State::mechanism_refusal(std::string_view name
 }
 
 void Session::State::on_auth(std::string_view args, Output& out) {
+  // The event's start: a store or a hash that takes long shows as the exchange's duration.
+  auto started = clock.now();
   auto text = base::trim(args);
   auto space = text.find(' ');
   std::string_view name = text.substr(0, space);
@@ -153,7 +153,9 @@ void Session::State::on_auth(std::string_view args, Output& out) {
   }
   auto mechanism = sasl::create(name, sasl_context());
   if (!mechanism) return refuse_auth(out, name, replies::auth_unknown_mechanism, "mechanism not usable here");
-  exchange = AuthExchange{.mechanism = std::move(mechanism), .name = std::string(sasl::find_mechanism(name)->name)};
+  exchange = AuthExchange{.mechanism = std::move(mechanism),
+                          .name = std::string(sasl::find_mechanism(name)->name),
+                          .started = started};
   auth_framer.reset();
   auto step = decoded ? exchange->mechanism->start(*decoded) : exchange->mechanism->start(std::nullopt);
   on_auth_step(step, out);
@@ -165,7 +167,8 @@ void Session::State::refuse_auth(Output& out, std::string_view mechanism, const 
                              .success = false,
                              .identity = std::nullopt,
                              .reply = reply_tag(reply),
-                             .detail = std::move(detail)});
+                             .detail = std::move(detail),
+                             .started = clock.now()});
   respond(out, reply);
 }
 
@@ -200,7 +203,7 @@ void Session::State::on_auth_step(const sasl::Step& step, Output& out) {
 
 void Session::State::finish_auth(Output& out, const ReplyCode& reply, bool success, std::string detail) {
   AuthEvent event{.mechanism = exchange->name, .success = false, .identity = std::nullopt,
-                  .reply = reply_tag(reply), .detail = std::move(detail)};
+                  .reply = reply_tag(reply), .detail = std::move(detail), .started = exchange->started};
   const ReplyCode* given = &reply;
   if (success && !exchange->pending) {
     // A mechanism that succeeds without the store having named anyone is a bug somewhere;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/strings.hpp"
+#include "policy/sender.hpp"
 #include "session/session_state.hpp"
 
 namespace postern::session {
@@ -47,19 +48,21 @@ void Session::State::on_data(std::string_view args, Output& out) {
 
 std::size_t Session::State::read_data(std::string_view input, Output& out) {
   write_pending_received(out);
+  std::size_t before = out.body.size();
   auto result = reader->feed(input, out.body);
+  capture_header(std::string_view(out.body).substr(before));
   if (!result.done) return result.consumed;
   mode = Mode::commands;
   // RFC 5321 §4.1.1.4: the reply to the terminator decides the message. The size is checked
   // first: an oversize body was cut short, so what else it held is unknown.
   if (reader->oversize()) {
-    fail_message(out, replies::message_too_big);  // RFC 1870 §6
+    fail_message(out, replies::message_too_big, "message too big");  // RFC 1870 §6
   } else if (reader->bare_line_ending()) {
-    fail_message(out, replies::bare_line_ending);  // RFC 5321 §2.3.8, SMTP smuggling
+    fail_message(out, replies::bare_line_ending, "bare line ending");  // RFC 5321 §2.3.8, SMTP smuggling
   } else if (reader->has_nul()) {
-    fail_message(out, replies::nul_in_data);
+    fail_message(out, replies::nul_in_data, "nul byte");
   } else {
-    commit_message(out);
+    finish_message(out);
   }
   return result.consumed;
 }
@@ -89,6 +92,7 @@ void Session::State::on_bdat(std::string_view args, Output& out) {
   std::uint64_t max = settings.limits.max_message_size;
   if (txn.bdat_total > max || parsed->size > max - txn.bdat_total) {
     chunk.refusal = replies::message_too_big;  // RFC 1870 §6, RFC 3030 §2
+    chunk.reason = "message too big";
     return;
   }
   chunk.write = true;
@@ -103,6 +107,7 @@ std::size_t Session::State::read_chunk(std::string_view input, Output& out) {
     // RFC 3030 §2: chunk octets are the message as is; no dot-unstuffing.
     out.body.append(input.substr(0, n));
     scanner.scan(input.substr(0, n));
+    capture_header(input.substr(0, n));
     txn.bdat_total += n;
   }
   chunk.remaining -= n;
@@ -118,14 +123,53 @@ void Session::State::finish_chunk(Output& out) {
     // A refused chunk ends any transaction it belonged to (RFC 3030 §2: the client treats
     // the transaction as failed); later chunks find no transaction and are dropped too.
     bool had_transaction = txn.active;
+    if (had_transaction && !done.reason.empty()) {
+      message_refused(out, *done.refusal, done.reason, txn.sender, txn.recipients.size(), txn.bdat_total + done.size);
+    }
     if (had_transaction) reset_transaction(out);
     return respond(out, *done.refusal);
   }
   if (!done.last) return respond(out, replies::chunk_ok, std::to_string(done.size) + " octets received");
   scanner.finish();
-  if (scanner.bare_line_ending()) return fail_message(out, replies::bare_line_ending);
-  if (scanner.has_nul()) return fail_message(out, replies::nul_in_data);
-  commit_message(out);
+  if (scanner.bare_line_ending()) return fail_message(out, replies::bare_line_ending, "bare line ending");
+  if (scanner.has_nul()) return fail_message(out, replies::nul_in_data, "nul byte");
+  finish_message(out);
+}
+
+// ---- the header From: (DESIGN §3.6) -----------------------------------------------------------
+
+bool Session::State::header_check_wanted() const { return identity.has_value() && settings.check_header_from; }
+
+// Only what the client sent is captured: the Received line in front of it is ours.
+void Session::State::capture_header(std::string_view content) {
+  if (header_check_wanted()) txn.header.feed(content);
+}
+
+// An authenticated identity may put only its own addresses in From:, as in MAIL FROM, or the
+// envelope check is worth nothing to whoever reads the message. RFC 5321 §4.3.2 lists 550
+// among the replies to the end of DATA (RFC 3030 §2 gives BDAT the same).
+bool Session::State::refuse_header_from(Output& out) {
+  if (!header_check_wanted()) return false;
+  // A header section longer than the capture could hide a From: past its end.
+  if (txn.header.truncated()) {
+    fail_message(out, replies::header_from_unparseable, "header too long",
+                 "Header section too long to check the From: header");
+    return true;
+  }
+  auto parsed = smtp::parse_header_from(txn.header.header());
+  if (!parsed) {
+    fail_message(out, replies::header_from_unparseable, "header from unparseable");
+    return true;
+  }
+  // No From: at all names nobody, so it spoofs nobody; RFC 5322 §3.6 requires one, and the
+  // next hop or the reader's program deals with its absence.
+  for (const auto& address : parsed->addresses) {
+    if (policy::sender_owned(address, identity->senders)) continue;
+    fail_message(out, replies::header_from_not_owned, "header from not owned",
+                 std::string(replies::header_from_not_owned.text) + " <" + reply_text(address.to_string()) + ">");
+    return true;
+  }
+  return false;
 }
 
 // ---- the open message -------------------------------------------------------------------------
@@ -154,9 +198,23 @@ void Session::State::write_pending_received(Output& out) {
   pending_received.clear();
 }
 
-void Session::State::fail_message(Output& out, const ReplyCode& reply) {
+std::uint64_t Session::State::message_size() const {
+  if (txn.bdat_used) return txn.bdat_total;
+  return reader ? reader->size() : 0;
+}
+
+void Session::State::fail_message(Output& out, const ReplyCode& reply, std::string_view reason,
+                                  std::optional<std::string> text) {
+  message_refused(out, reply, reason, txn.sender, txn.recipients.size(), message_size());
   reset_transaction(out);  // asks for abort_message: the spool file is open
+  if (text) return respond(out, reply, *text);
   respond(out, reply);
+}
+
+// The content was read whole and is sound: the checks on what it says, then the spool.
+void Session::State::finish_message(Output& out) {
+  if (refuse_header_from(out)) return;
+  commit_message(out);
 }
 
 void Session::State::commit_message(Output& out) {

@@ -34,6 +34,15 @@ Session::State::State(const Settings& settings, const policy::RelayPolicy& relay
 
 // ---- replies, actions, accounting -------------------------------------------------------------
 
+std::string reply_tag(const ReplyCode& reply) { return std::to_string(reply.code) + " " + std::string(reply.status); }
+
+std::string reply_text(std::string_view text, std::size_t max) {
+  std::string out;
+  for (char c : text.substr(0, max)) out += (c == '\t' || (c >= 0x20 && c < 0x7f)) ? c : '?';
+  if (text.size() > max) out += "...";
+  return out;
+}
+
 void Session::State::respond(Output& out, const ReplyCode& reply) { respond(out, reply, reply.text); }
 
 void Session::State::respond(Output& out, const ReplyCode& reply, std::string_view text) {
@@ -55,6 +64,17 @@ void Session::State::close(Output& out, const ReplyCode& reply) {
   out.action = Action::close;
   out.envelope.reset();
   mode = Mode::closed;
+}
+
+void Session::State::message_refused(Output& out, const ReplyCode& reply, std::string_view reason, std::string sender,
+                                     std::size_t recipients, std::uint64_t size) {
+  out.message_events.push_back(MessageEvent{.accepted = false,
+                                            .reply = reply_tag(reply),
+                                            .reason = std::string(reason),
+                                            .sender = std::move(sender),
+                                            .recipients = recipients,
+                                            .size = size,
+                                            .queue_id = {}});
 }
 
 void Session::State::reset_transaction(Output& out) {
@@ -217,14 +237,22 @@ void Session::on_commit_result(const base::Result<std::string>& queue_id, Output
   auto& s = *s_;
   if (s.mode != Mode::awaiting_commit) return;
   s.mode = Mode::commands;
+  const ReplyCode& reply = queue_id ? smtp::replies::queued : smtp::replies::local_error;
+  out.message_events.push_back(MessageEvent{.accepted = queue_id.has_value(),
+                                            .reply = reply_tag(reply),
+                                            .reason = queue_id ? "" : "spool failure",
+                                            .sender = s.txn.sender,
+                                            .recipients = s.txn.recipients.size(),
+                                            .size = s.message_size(),
+                                            .queue_id = queue_id ? *queue_id : ""});
   // RFC 5321 §4.1.1.4: whatever the outcome, the transaction is over.
   s.txn = Transaction{};
   s.reader.reset();
   s.scanner = ChunkScanner{};
   if (queue_id) {
-    s.respond(out, smtp::replies::queued, "OK queued as " + *queue_id);
+    s.respond(out, reply, "OK queued as " + *queue_id);
   } else {
-    s.respond(out, smtp::replies::local_error);
+    s.respond(out, reply);
   }
 }
 

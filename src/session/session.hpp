@@ -56,6 +56,26 @@ struct AuthSettings {
   std::uint32_t scram_iterations = sasl::scram_default_iterations;
 };
 
+struct ClientInfo;
+struct AuthInfo;
+
+/// Per-message limits the session asks synchronously at MAIL and RCPT (policy::RateLimiter
+/// behind it, over in-memory counters: it must not block). The answer is the refusal's text, or
+/// nullopt to go on.
+class SendPolicy {
+ public:
+  virtual ~SendPolicy() = default;
+  /// At MAIL: may this client (and identity, when authenticated) start another message?
+  /// A refusal is `451 4.7.1` with the text.
+  virtual std::optional<std::string> refuse_message(const ClientInfo& client, const AuthInfo* identity,
+                                                    std::chrono::system_clock::time_point now) const = 0;
+  /// At RCPT, for a recipient that would be the transaction's `recipients`-th: a refusal is
+  /// `452 4.5.3` with the text.
+  virtual std::optional<std::string> refuse_recipient(const ClientInfo& client, const AuthInfo* identity,
+                                                      std::size_t recipients,
+                                                      std::chrono::system_clock::time_point now) const = 0;
+};
+
 /// How one listener behaves; shared by all its sessions, read-only.
 struct Settings {
   std::string hostname;       ///< our name in the greeting, EHLO reply and Received
@@ -66,6 +86,11 @@ struct Settings {
   bool require_auth = false;  ///< MAIL needs an authenticated identity (530 5.7.0)
   Limits limits;
   AuthSettings auth;
+  /// Rate limits asked at MAIL and RCPT; null: none.
+  const SendPolicy* send_policy = nullptr;
+  /// The header `From:` of a message from an authenticated identity must name only addresses
+  /// it owns (DESIGN §3.6), like MAIL FROM. Default on.
+  bool check_header_from = true;
 };
 
 /// Facts about the TLS layer, for Received and the envelope.
@@ -90,7 +115,8 @@ struct ClientInfo {
 
 /// The authenticated identity (DESIGN §3.6): the account, the credential that proved it
 /// ("password" or an app password's name), the SASL mechanism used, and the envelope senders
-/// it may use (auth::Identity::sender_addresses; none means it may send from no address).
+/// it may use (auth::Identity::sender_addresses; none means it may send from no address; see
+/// policy::sender_owned for the "@domain" and "<>" grants).
 struct AuthInfo {
   std::string account;
   std::string credential;
@@ -115,6 +141,29 @@ struct AuthEvent {
   std::optional<AuthInfo> identity;  ///< with success
   std::string reply;                 ///< e.g. "535 5.7.8"
   std::string detail;                ///< sasl::describe() of the last step, or why the session refused
+  std::chrono::system_clock::time_point started;  ///< when the AUTH command was read (clock)
+};
+
+/// A message accepted or refused, for the log (DESIGN §3.9). Emitted when the session refuses
+/// a transaction for policy (MAIL: sender not owned, rate limit; RCPT: rate limit, one event per
+/// refused RCPT; end of data: header From not owned, size, bare line endings, ...) and, with
+/// `accepted`, when the spool's commit succeeded (in on_commit_result, with the queue id).
+/// Syntax and sequencing errors are not message events.
+struct MessageEvent {
+  bool accepted = false;
+  std::string reply;        ///< "250 2.0.0", "553 5.7.1", ...
+  /// For a refusal, one of (stable; filters and metrics key on them):
+  ///   MAIL:        "sender not owned" (also <> without the "<>" grant), "message rate limit"
+  ///   RCPT:        "recipient rate limit"
+  ///   end of data: "message too big" (DATA, or the BDAT chunk that crossed the limit),
+  ///                "bare line ending", "nul byte", "header from not owned",
+  ///                "header from unparseable", "header too long" (no end of the header section
+  ///                within the first 256 KiB), "spool failure" (the commit failed, 451 4.3.0)
+  std::string reason;
+  std::string sender;       ///< MAIL FROM mailbox ("" for <>), or the one refused
+  std::size_t recipients = 0;
+  std::uint64_t size = 0;   ///< octets of the message as received (0 before DATA)
+  std::string queue_id;     ///< with accepted
 };
 
 /// Everything the queue record needs besides the message bytes.
@@ -154,6 +203,7 @@ struct Output {
   std::optional<Envelope> envelope;  ///< with commit_message
   std::optional<sasl::Request> auth_request;  ///< with authenticate; may hold a password: never log it
   std::vector<AuthEvent> auth_events;         ///< AUTH commands that ended in this step, in order
+  std::vector<MessageEvent> message_events;   ///< transactions that ended in this step, in order
 };
 
 /// One SMTP server session.

@@ -7,6 +7,7 @@
 //   received.cpp     the Received: header
 //   auth.cpp         AUTH (RFC 4954): the SASL exchange and what EHLO offers
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "session/session.hpp"
 #include "smtp/command.hpp"
 #include "smtp/data_reader.hpp"
+#include "smtp/header_from.hpp"
 #include "smtp/line_framer.hpp"
 #include "smtp/replies.hpp"
 
@@ -37,6 +39,8 @@ struct Transaction {
   bool bdat_used = false;        ///< a BDAT chunk was accepted: DATA and RCPT are no longer allowed
   bool message_open = false;     ///< begin_message was asked for and not yet committed or aborted
   std::uint64_t bdat_total = 0;  ///< octets of the BDAT chunks accepted so far
+  /// The header section as it streamed in, when the header From: is to be checked (message.cpp).
+  smtp::HeaderCapture header;
 };
 
 /// Where the input stream is: command lines, a DATA body, or the octets of a BDAT chunk.
@@ -59,6 +63,7 @@ struct AuthExchange {
   /// SCRAM's server-final-message went out as a 334 (RFC 4954 §4: SMTP has no success with
   /// data); the client owes an empty line before 235.
   bool awaiting_final = false;
+  std::chrono::system_clock::time_point started;  ///< when the AUTH command was read
 };
 
 /// Bare CR / bare LF / NUL detection over BDAT chunks, which carry raw octets. Without
@@ -85,7 +90,14 @@ struct Chunk {
   bool last = false;
   bool write = false;                      ///< the octets belong to the open message (else they are read and dropped)
   std::optional<smtp::ReplyCode> refusal;  ///< the reply owed after the octets are read
+  std::string_view reason;                 ///< MessageEvent reason when the refusal ends the transaction
 };
+
+/// "250 2.0.0": a reply as events name it.
+std::string reply_tag(const smtp::ReplyCode& reply);
+/// `text` made fit for a reply line (RFC 5321 §4.2: textstring is HT and printable ASCII):
+/// other octets become "?", and more than `max` octets are cut short with "...".
+std::string reply_text(std::string_view text, std::size_t max = 200);
 
 struct Session::State {
   State(const Settings& settings, const policy::RelayPolicy& relay, const base::Clock& clock, ClientInfo client,
@@ -123,6 +135,10 @@ struct Session::State {
   void request(Output& out, Action action);
   void close(Output& out, const smtp::ReplyCode& reply);
   void reset_transaction(Output& out);
+  /// A transaction (or its start) refused for policy, for the log (MessageEvent).
+  void message_refused(Output& out, const smtp::ReplyCode& reply, std::string_view reason, std::string sender,
+                       std::size_t recipients, std::uint64_t size);
+  const AuthInfo* identity_or_null() const { return identity ? &*identity : nullptr; }
   bool tls_active() const { return tls.has_value(); }
 
   // session.cpp: the command stream.
@@ -166,7 +182,13 @@ struct Session::State {
   std::size_t read_chunk(std::string_view input, Output& out);
   void finish_chunk(Output& out);
   void open_message(Output& out);
-  void fail_message(Output& out, const smtp::ReplyCode& reply);
+  void fail_message(Output& out, const smtp::ReplyCode& reply, std::string_view reason,
+                    std::optional<std::string> text = std::nullopt);
+  void finish_message(Output& out);
+  std::uint64_t message_size() const;
+  bool header_check_wanted() const;
+  void capture_header(std::string_view content);
+  bool refuse_header_from(Output& out);
   void commit_message(Output& out);
   Envelope make_envelope() const;
   void write_pending_received(Output& out);

@@ -99,6 +99,11 @@ ReplyCode verdict_reply(policy::RecipientVerdict verdict) {
   return replies::directory_unavailable;
 }
 
+// A limiter's refusal text as the reply's text; the reply's own when it gave none.
+std::string limit_text(std::string_view text, const ReplyCode& reply) {
+  return text.empty() ? std::string(reply.text) : reply_text(text);
+}
+
 }  // namespace
 
 // MAIL sequencing and standing in one place (RFC 5321 §4.1.4, RFC 4954 §6).
@@ -117,16 +122,26 @@ void Session::State::on_mail(std::string_view args, Output& out) {
   auto params = check_mail_params(parsed->params, settings.limits.max_message_size);
   if (auto* refusal = std::get_if<ReplyCode>(&params)) return respond(out, *refusal);
   auto& accepted = std::get<MailParams>(params);
+  std::string sender = parsed->path.mailbox ? parsed->path.mailbox->to_string() : std::string();
   // DESIGN §3.6: one identity per message, and the envelope sender must be one of its
-  // addresses. The null path too: bounces are the server's to send, not a user's. Without an
-  // identity (a trusted network, inbound mail from strangers) there is nobody to own it.
-  if (identity && (!parsed->path.mailbox || !policy::sender_owned(*parsed->path.mailbox, identity->senders))) {
+  // addresses (or in one of its domains). The null path only with the operator's "<>" grant:
+  // bounces are the server's to send, not a user's. Without an identity (a trusted network,
+  // inbound mail from strangers) there is nobody to own it.
+  if (identity && !(parsed->path.mailbox ? policy::sender_owned(*parsed->path.mailbox, identity->senders)
+                                         : policy::null_sender_allowed(identity->senders))) {
+    message_refused(out, replies::sender_not_owned, "sender not owned", sender, 0, 0);
     return respond(out, replies::sender_not_owned);
+  }
+  if (settings.send_policy) {
+    if (auto text = settings.send_policy->refuse_message(client, identity_or_null(), clock.now())) {
+      message_refused(out, replies::rate_limited_messages, "message rate limit", sender, 0, 0);
+      return respond(out, replies::rate_limited_messages, limit_text(*text, replies::rate_limited_messages));
+    }
   }
 
   txn = Transaction{};
   txn.active = true;
-  txn.sender = parsed->path.mailbox ? parsed->path.mailbox->to_string() : std::string();
+  txn.sender = std::move(sender);
   txn.body = accepted.body;
   txn.smtputf8 = accepted.smtputf8;
   txn.declared_size = accepted.declared_size;
@@ -152,6 +167,16 @@ void Session::State::on_rcpt(std::string_view args, Output& out) {
   policy::ClientStanding standing{.authenticated = identity.has_value(), .trusted_network = client.trusted_network};
   auto verdict = relay.check_recipient(parsed->path, standing);
   if (verdict != policy::RecipientVerdict::accept) return respond(out, verdict_reply(verdict));
+  // Asked last, for a recipient that would otherwise be taken, so refused ones do not count.
+  if (settings.send_policy) {
+    auto text = settings.send_policy->refuse_recipient(client, identity_or_null(), txn.recipients.size() + 1,
+                                                       clock.now());
+    if (text) {
+      message_refused(out, replies::rate_limited_recipients, "recipient rate limit", txn.sender,
+                      txn.recipients.size(), 0);
+      return respond(out, replies::rate_limited_recipients, limit_text(*text, replies::rate_limited_recipients));
+    }
+  }
 
   // RFC 5321 §4.1.1.3: a bare <postmaster> is ours; the policy looked it up at the primary
   // domain, and the envelope names that mailbox so delivery sees a full address.

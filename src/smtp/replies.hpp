@@ -56,9 +56,18 @@ inline constexpr ReplyCode too_many_commands{421, "4.7.0", "Too many commands, c
 inline constexpr ReplyCode auth_too_many_failures{421, "4.7.0", "Too many authentication failures, closing connection"};
 inline constexpr ReplyCode too_many_connections{421, "4.7.0", "Too many connections, try again later"};
 inline constexpr ReplyCode too_many_connections_from_ip{421, "4.7.0", "Too many connections from your address, try again later"};
+/// DESIGN §3.7: at connect, for an address (or its network) over the failed-AUTH limit.
+inline constexpr ReplyCode address_throttled{421, "4.7.0", "Too many failed logins from your address, try again later"};
+/// At connect, over [abuse] connections_per_minute for the address.
+inline constexpr ReplyCode connection_rate_exceeded{421, "4.7.0", "Too many new connections from your address, try again later"};
 inline constexpr ReplyCode local_error{451, "4.3.0", "Local error in processing, try again later"};
 inline constexpr ReplyCode directory_unavailable{451, "4.3.0", "Recipient lookup temporarily unavailable, try again later"};
 inline constexpr ReplyCode too_many_recipients{452, "4.5.3", "Too many recipients"};
+// Sending rate limits (policy::RateLimiter through session::SendPolicy); the session puts the
+// limiter's text in place of these. MAIL: RFC 3463 X.7.1, not authorized now. RCPT: RFC 5321
+// §4.5.3.1.10 gives 452 for too many recipients; RFC 3463 X.5.3.
+inline constexpr ReplyCode rate_limited_messages{451, "4.7.1", "Message rate limit exceeded, try again later"};
+inline constexpr ReplyCode rate_limited_recipients{452, "4.5.3", "Recipient rate limit exceeded, try again later"};
 inline constexpr ReplyCode tls_unavailable{454, "4.7.0", "TLS not available due to temporary reason"};
 // RFC 4954 §6: the credential store or token validator could not answer (STYLE §6): never 535.
 inline constexpr ReplyCode auth_temporary_failure{454, "4.7.0", "Temporary authentication failure"};
@@ -121,6 +130,11 @@ inline constexpr ReplyCode access_denied_quit_only{503, "5.7.1", "Access denied;
 // DESIGN §3.6: an authenticated identity sends only from its own addresses. RFC 5321 §4.2.2:
 // 553 "mailbox name not allowed"; RFC 3463 §3.8: X.7.1 "delivery not authorized".
 inline constexpr ReplyCode sender_not_owned{553, "5.7.1", "Sender address not owned by user"};
+// DESIGN §3.6 for the header From: at the end of the message. RFC 5321 §4.3.2 lists 550
+// ("rejections for policy reasons"), not 553, among the replies to the end of DATA. The session
+// names the address after the text, or says why the header could not be checked.
+inline constexpr ReplyCode header_from_not_owned{550, "5.7.1", "Sender address not owned by user: header From:"};
+inline constexpr ReplyCode header_from_unparseable{550, "5.7.1", "The From: header cannot be parsed"};
 inline constexpr ReplyCode utf8_address_needs_smtputf8{553, "5.6.7", "Non-ASCII address requires the SMTPUTF8 parameter"};  // RFC 6531 §3.5
 inline constexpr ReplyCode message_too_big{552, "5.3.4", "Message size exceeds fixed maximum message size"};  // RFC 1870 §6
 // SMTP smuggling: a message with a bare CR or LF is refused, never normalised (RFC 5321 §2.3.8).

@@ -77,6 +77,7 @@ class Dialog {
       buffered.erase(0, n);
       replies += out.replies;
       auth_events.insert(auth_events.end(), out.auth_events.begin(), out.auth_events.end());
+      message_events.insert(message_events.end(), out.message_events.begin(), out.message_events.end());
       if (!out.body.empty()) {
         EXPECT_TRUE(spool_open_) << "message bytes without an open message";
         spool_ += out.body;
@@ -109,6 +110,7 @@ class Dialog {
         session_.on_auth_resolved(authenticator.resolve(*out.auth_request), result);
         replies += result.replies;
         auth_events.insert(auth_events.end(), result.auth_events.begin(), result.auth_events.end());
+        message_events.insert(message_events.end(), result.message_events.begin(), result.message_events.end());
         if (result.action != Action::none) {
           actions.push_back(result.action);
           resolve(result, replies);
@@ -128,6 +130,7 @@ class Dialog {
         Output result;
         session_.on_commit_result(next_commit_result(), result);
         replies += result.replies;
+        message_events.insert(message_events.end(), result.message_events.begin(), result.message_events.end());
         EXPECT_TRUE(result.action == Action::none || result.action == Action::close);
         if (result.action == Action::close) closed = true;
         break;
@@ -162,6 +165,7 @@ class Dialog {
 
   FakeAuthenticator authenticator;
   std::vector<AuthEvent> auth_events;
+  std::vector<MessageEvent> message_events;
   TlsInfo tls_after_starttls = test_tls();  ///< what on_tls_started() gets
   std::string buffered;   ///< bytes the driver holds, not consumed yet
   std::string discarded;  ///< bytes dropped at STARTTLS

@@ -105,6 +105,45 @@ TEST_F(SenderOwner, SourceRouteDoesNotHideTheMailbox) {
   EXPECT_EQ(d.send("MAIL FROM:<@relay.example:alice@example.org>\r\n"), R(replies::sender_ok));
 }
 
+// The operator's grants: "<>" lets an identity send bounces, "@domain" a whole domain.
+class SenderGrants : public SenderOwner {
+ protected:
+  SenderGrants() {
+    d.authenticator.add("bounces@example.org", {.account = "bounces@example.org",
+                                                .password = "bounce-pw",
+                                                .senders = {"bounces@example.org", "<>"}});
+    d.authenticator.add("lists@example.org", {.account = "lists@example.org",
+                                              .password = "lists-pw",
+                                              .senders = {"@lists.example.org"}});
+  }
+};
+
+TEST_F(SenderGrants, NullSenderWithTheGrant) {
+  login("bounces@example.org", "bounce-pw");
+  EXPECT_EQ(d.send("MAIL FROM:<>\r\nRCPT TO:<friend@remote.example>\r\n"),
+            R(replies::sender_ok) + R(replies::recipient_ok));
+  d.send("DATA\r\nSubject: Undelivered Mail\r\n\r\nsorry\r\n.\r\n");
+  ASSERT_EQ(d.envelopes.size(), 1u);
+  EXPECT_EQ(d.envelopes[0].sender, "");
+  ASSERT_TRUE(d.envelopes[0].auth.has_value());
+  EXPECT_EQ(d.envelopes[0].auth->account, "bounces@example.org");
+}
+
+TEST_F(SenderGrants, NullSenderGrantIsNotAnAddressGrant) {
+  login("bounces@example.org", "bounce-pw");
+  EXPECT_EQ(d.send("MAIL FROM:<alice@example.org>\r\n"), R(replies::sender_not_owned));
+  EXPECT_EQ(d.send("MAIL FROM:<bounces@example.org>\r\n"), R(replies::sender_ok));
+}
+
+TEST_F(SenderGrants, DomainGrant) {
+  login("lists@example.org", "lists-pw");
+  EXPECT_EQ(d.send("MAIL FROM:<Announce@LISTS.example.org>\r\n"), R(replies::sender_ok));
+  EXPECT_EQ(d.send("RSET\r\nMAIL FROM:<x@sub.lists.example.org>\r\n"), R(replies::reset_ok) + R(replies::sender_not_owned));
+  EXPECT_EQ(d.send("MAIL FROM:<lists@example.org>\r\n"), R(replies::sender_not_owned));
+  // Without "<>" the domain grant does not cover the null sender.
+  EXPECT_EQ(d.send("MAIL FROM:<>\r\n"), R(replies::sender_not_owned));
+}
+
 TEST(SenderOwnerLimits, RefusalsCountAsErrors) {
   Settings s = submission();
   s.limits.max_errors = 2;
