@@ -20,6 +20,8 @@ packages=(
   python3 python3-pytest python3-pytest-timeout swaks msmtp gsasl curl
   # swaks only recommends these: STARTTLS/implicit TLS, IPv6, and AUTH (CRAM-MD5 needs HMAC)
   libnet-ssleay-perl libio-socket-inet6-perl libauthen-sasl-perl libdigest-hmac-perl
+  # operations: fail2ban-regex checks the shipped filter, promtool the /metrics exposition
+  fail2ban prometheus
 )
 
 missing=()

@@ -1,0 +1,71 @@
+#pragma once
+// Helpers shared by the observe tests: a scratch directory, reading a file, running a tool.
+
+#include <gtest/gtest.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace postern::observe::testing {
+
+/// A fresh directory under the test temp dir, removed with everything in it at the end.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string tmpl = ::testing::TempDir() + "postern-observe-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+/// What a command printed on stdout (stderr joined in) and its exit status (-1: not run).
+struct ToolRun {
+  std::string output;
+  int status = -1;
+};
+
+/// Runs `command` through popen. The caller quotes its arguments; tests pass only paths they made.
+inline ToolRun run_tool(const std::string& command) {
+  ToolRun r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+/// Whether `tool` is on PATH. Tests that need one fail (not skip) without it: setup installs it.
+inline bool have_tool(const std::string& tool) { return run_tool("command -v " + tool + " >/dev/null").status == 0; }
+
+}  // namespace postern::observe::testing
