@@ -1,5 +1,6 @@
 // `postern credential …`: app passwords (service credentials) of an account: named, revocable,
-// optionally expiring, optionally limited to sender addresses and source networks.
+// optionally expiring, optionally limited to sender addresses and source networks; and the
+// suspension of any credential (the account password included).
 
 #include <time.h>
 
@@ -28,6 +29,7 @@ struct CredentialArgs {
   std::string expires;
   std::vector<std::string> senders;
   std::vector<std::string> networks;
+  std::string reason;
   bool json = false;
 };
 
@@ -87,8 +89,20 @@ Outcome<auth::CredentialSpec> make_spec(const CredentialArgs& args, const Contex
     spec.expires = *expires;
   }
   for (const auto& sender : args.senders) {
+    // `<>` and `@domain` name what a sender grant may give (see `user sender`); an address is
+    // one of the local domains or one that a grant covers.
+    if (sender == "<>" || sender.starts_with('@')) {
+      auto checked = auth::normalize_sender(sender);
+      if (!checked) return usage("--senders: " + checked.error().message);
+      spec.allowed_senders.push_back(*checked);
+      continue;
+    }
     auto address = local_address(sender, ctx.config);
-    if (!address) return std::unexpected(address.error());
+    if (!address) {
+      auto other = auth::normalize_sender(sender);
+      if (!other) return std::unexpected(address.error());
+      address = *other;
+    }
     spec.allowed_senders.push_back(*address);
   }
   for (const auto& network : args.networks) {
@@ -140,6 +154,8 @@ int credential_list(const CredentialArgs& args) {
         o["last_used"] = optional_time(c.last_used);
         o["senders"] = string_array(c.allowed_senders);
         o["networks"] = string_array(c.allowed_networks);
+        o["suspended"] = optional_time(c.suspended);
+        o["suspend_reason"] = c.suspend_reason;
         out.push_back(std::move(o));
       }
       std::cout << json::serialize(out) << "\n";
@@ -150,8 +166,12 @@ int credential_list(const CredentialArgs& args) {
                 << " expires=" << (c.expires ? rfc3339_utc(*c.expires) : "never")
                 << " revoked=" << (c.revoked ? rfc3339_utc(*c.revoked) : "no")
                 << " last_used=" << (c.last_used ? rfc3339_utc(*c.last_used) : "never")
-                << " senders=" << joined(c.allowed_senders, "any") << " networks=" << joined(c.allowed_networks, "any")
-                << "\n";
+                << " senders=" << joined(c.allowed_senders, "any") << " networks=" << joined(c.allowed_networks, "any");
+      if (c.suspended) {
+        std::cout << " suspended=" << rfc3339_utc(*c.suspended);
+        if (!c.suspend_reason.empty()) std::cout << " reason=\"" << c.suspend_reason << "\"";
+      }
+      std::cout << "\n";
     }
     return {};
   });
@@ -163,6 +183,39 @@ int credential_revoke(const CredentialArgs& args) {
     if (!address) return std::unexpected(address.error());
     if (auto ok = store_result(ctx.store->revoke_credential(*address, args.name)); !ok) return ok;
     std::cout << "credential " << args.name << " of " << *address << " revoked\n";
+    return {};
+  });
+}
+
+// NAME: the account password ("password"), bearer-token logins ("oauth"), certificate logins
+// ("certificate") or an app password.
+Outcome<void> check_any_credential_name(const std::string& name) {
+  if (name == auth::password_credential || name == auth::token_credential || name == auth::certificate_credential ||
+      auth::valid_credential_name(name)) {
+    return {};
+  }
+  return usage("not a credential name: " + name + " (password, oauth, certificate or an app password's name)");
+}
+
+int credential_suspend(const CredentialArgs& args) {
+  return with_store(args.where, [&](Context& ctx) -> Outcome<void> {
+    auto address = local_address(args.address, ctx.config);
+    if (!address) return std::unexpected(address.error());
+    if (auto ok = check_any_credential_name(args.name); !ok) return ok;
+    if (auto ok = store_result(ctx.store->suspend_credential(*address, args.name, args.reason)); !ok) return ok;
+    std::cout << "credential " << args.name << " of " << *address
+              << " suspended (every login with it is refused until `postern credential resume`)\n";
+    return {};
+  });
+}
+
+int credential_resume(const CredentialArgs& args) {
+  return with_store(args.where, [&](Context& ctx) -> Outcome<void> {
+    auto address = local_address(args.address, ctx.config);
+    if (!address) return std::unexpected(address.error());
+    if (auto ok = check_any_credential_name(args.name); !ok) return ok;
+    if (auto ok = store_result(ctx.store->resume_credential(*address, args.name)); !ok) return ok;
+    std::cout << "credential " << args.name << " of " << *address << " resumed\n";
     return {};
   });
 }
@@ -187,7 +240,9 @@ void add_credential_commands(CLI::App& app, Action& action) {
   auto* add = leaf(*group, "add", "Create an app password and print it once", action, credential_add, args);
   add->add_option("--name", args->name, "Its name: the login is ADDRESS/NAME")->required();
   add->add_option("--expires", args->expires, "Expiry: a duration (30d, 12h, 2w) or the last valid day YYYY-MM-DD");
-  add->add_option("--senders", args->senders, "Only these sender addresses (comma-separated)")->delimiter(',');
+  add->add_option("--senders", args->senders,
+                  "Only these senders (comma-separated): own addresses, or granted ones (x@y, @domain, <>)")
+      ->delimiter(',');
   add->add_option("--networks", args->networks, "Only from these networks (CIDR, comma-separated)")->delimiter(',');
   add->add_flag("--json", args->json, "Print {\"name\", \"password\", \"login\"} as JSON");
 
@@ -196,6 +251,15 @@ void add_credential_commands(CLI::App& app, Action& action) {
 
   auto* revoke = leaf(*group, "revoke", "Revoke an app password", action, credential_revoke, args);
   revoke->add_option("NAME", args->name, "The credential's name")->required();
+
+  constexpr const char* any_name = "password (the account password), oauth, certificate, or an app password's name";
+  auto* suspend =
+      leaf(*group, "suspend", "Refuse every login with a credential until it is resumed (keeps its secrets)", action,
+           credential_suspend, args);
+  suspend->add_option("NAME", args->name, any_name)->required();
+  suspend->add_option("--reason", args->reason, "Why, for the listing and the audit trail");
+  auto* resume = leaf(*group, "resume", "Allow a suspended credential again", action, credential_resume, args);
+  resume->add_option("NAME", args->name, any_name)->required();
 }
 
 }  // namespace postern::app

@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 
+#include "account_cli.hpp"
 #include "cli.hpp"
 
 #ifndef POSTERN_VERSION
@@ -27,6 +28,8 @@ int run(int argc, char** argv) {
   add_credential_commands(app, action);
   add_oauth_commands(app, action);
   add_audit_command(app, action);
+  add_lockout_commands(app, action);
+  add_stats_command(app, action);
 
   try {
     app.parse(argc, argv);

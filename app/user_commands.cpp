@@ -1,19 +1,23 @@
-// `postern user …`: accounts, passwords, aliases and the Dovecot import, in the account store
-// (data_dir/postern.db).
+// `postern user …`: accounts, passwords, aliases, sending limits, sender grants and the Dovecot
+// import, in the account store (data_dir/postern.db).
 
 #include <pwd.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "account_cli.hpp"
@@ -21,6 +25,7 @@
 #include "auth/dovecot_import.hpp"
 #include "base/strings.hpp"
 #include "cli.hpp"
+#include "policy/rate_limit.hpp"
 #include "sasl/crypto.hpp"
 #include "smtp/address.hpp"
 
@@ -42,6 +47,33 @@ Outcome<std::string> local_address(std::string_view text, const config::Config& 
   return mailbox.local + "@" + mailbox.domain;
 }
 
+std::string cli_actor() {
+  uid_t uid = ::getuid();
+  std::string who = "cli uid=" + std::to_string(uid);
+  if (const passwd* pw = ::getpwuid(uid); pw != nullptr) who += "(" + std::string(pw->pw_name) + ")";
+  // The uid is what the kernel says; these add who ran the command through sudo and from where
+  // an SSH session came, as the environment tells it (a hint for the reader, not proof).
+  auto word = [](const char* text) {
+    std::string out;
+    for (const char* p = text; *p != '\0' && *p != ' ' && out.size() < 64; ++p) {
+      if (*p > ' ' && *p < 0x7f) out += *p;
+    }
+    return out;
+  };
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && !word(sudo).empty()) who += " sudo=" + word(sudo);
+  if (const char* ssh = std::getenv("SSH_CLIENT"); ssh != nullptr && !word(ssh).empty()) who += " from=" + word(ssh);
+  return who;
+}
+
+Outcome<std::string> existing_account(std::string_view text, const Context& ctx) {
+  auto address = local_address(text, ctx.config);
+  if (!address) return std::unexpected(address.error());
+  auto record = ctx.store->find_login(*address);
+  if (!record) return runtime(record.error().message);
+  if (!*record) return runtime("no account " + *address);
+  return (*record)->account;
+}
+
 namespace {
 
 struct UserArgs {
@@ -52,6 +84,14 @@ struct UserArgs {
   bool password_stdin = false;
   bool cram_md5 = false;
   bool no_cram_md5 = false;
+  // user limits
+  std::string credential;
+  std::array<std::string, 4> limit_text;  // in the order of limit_options
+  std::array<CLI::Option*, 4> limit_given{};
+  bool unlimited = false;
+  bool clear = false;
+  // user sender
+  std::string grant;
 };
 
 int report(const Failure& f) {
@@ -113,25 +153,6 @@ Outcome<std::string> read_password(bool from_stdin) {
   return checked;
 }
 
-// Who is changing accounts, for the store's audit table.
-std::string actor() {
-  uid_t uid = ::getuid();
-  std::string who = "cli uid=" + std::to_string(uid);
-  if (const passwd* pw = ::getpwuid(uid); pw != nullptr) who += "(" + std::string(pw->pw_name) + ")";
-  // The uid is what the kernel says; these add who ran the command through sudo and from where
-  // an SSH session came, as the environment tells it (a hint for the reader, not proof).
-  auto word = [](const char* text) {
-    std::string out;
-    for (const char* p = text; *p != '\0' && *p != ' ' && out.size() < 64; ++p) {
-      if (*p > ' ' && *p < 0x7f) out += *p;
-    }
-    return out;
-  };
-  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && !word(sudo).empty()) who += " sudo=" + word(sudo);
-  if (const char* ssh = std::getenv("SSH_CLIENT"); ssh != nullptr && !word(ssh).empty()) who += " from=" + word(ssh);
-  return who;
-}
-
 // The first `user add` may come before the server ever ran: data_dir is created like the
 // server creates it, private to its owner (it will hold the account database and the queue).
 Outcome<void> make_data_dir(const std::filesystem::path& dir) {
@@ -148,7 +169,7 @@ Outcome<Context> open_context(const ConfigChoice& where) {
   auto config = load_config(config_path(where));
   if (!config) return std::unexpected(Failure{exit_usage, ""});  // already printed
   if (auto made = make_data_dir(config->data_dir); !made) return std::unexpected(made.error());
-  auth::StoreOptions options{.scram_iterations = config->auth.scram_iterations, .actor = actor()};
+  auth::StoreOptions options{.scram_iterations = config->auth.scram_iterations, .actor = cli_actor()};
   auto store = auth::AccountStore::open(config->data_dir / "postern.db", std::move(options));
   if (!store) return runtime(store.error().message);
   return Context{std::move(*config), std::move(*store)};
@@ -249,6 +270,11 @@ int user_list(const UserArgs& args) {
       flag(account.legacy_password, "imported hash");
       std::cout << account.address << (flags.empty() ? "" : " (" + flags + ")") << "\n";
       for (const auto& alias : account.aliases) std::cout << "  alias " << alias << "\n";
+      for (const auto& grant : account.sender_grants) std::cout << "  sender " << grant << "\n";
+      for (const auto& s : account.suspensions) {
+        std::cout << "  suspended " << s.credential << " since " << rfc3339_utc(s.since)
+                  << (s.reason.empty() ? "" : ": " + s.reason) << "\n";
+      }
     }
     return {};
   });
@@ -317,6 +343,147 @@ int user_import_dovecot(const UserArgs& args) {
   });
 }
 
+// ---- user limits --------------------------------------------------------------------------------
+
+struct LimitOption {
+  const char* flag;
+  const char* words;  // as the listing says it
+  std::optional<std::uint64_t> policy::SendLimits::*field;
+};
+constexpr std::array<LimitOption, 4> limit_options{{
+    {"--messages-per-hour", "messages per hour", &policy::SendLimits::messages_per_hour},
+    {"--messages-per-day", "messages per day", &policy::SendLimits::messages_per_day},
+    {"--recipients-per-hour", "recipients per hour", &policy::SendLimits::recipients_per_hour},
+    {"--recipients-per-day", "recipients per day", &policy::SendLimits::recipients_per_day},
+}};
+
+Outcome<std::uint64_t> limit_value(std::string_view flag, std::string_view text) {
+  constexpr auto most = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n == 0 || n > most) {
+    // Zero would be a way to stop an account sending; suspension says so more clearly.
+    return usage(std::string(flag) + " " + std::string(text) + ": give a whole number from 1 to " +
+                 std::to_string(most) + " (to stop a credential sending, suspend it)");
+  }
+  return n;
+}
+
+// The options given, merged into `current`: a number replaces that limit and, unless
+// --unlimited is given too, ends `unlimited` (the operator is setting a limit).
+Outcome<policy::LimitOverride> merged_limits(const UserArgs& args, policy::LimitOverride current) {
+  bool any = false;
+  for (std::size_t i = 0; i < limit_options.size(); ++i) {
+    if (args.limit_given[i] == nullptr || args.limit_given[i]->count() == 0) continue;
+    auto n = limit_value(limit_options[i].flag, args.limit_text[i]);
+    if (!n) return std::unexpected(n.error());
+    current.limits.*limit_options[i].field = *n;
+    any = true;
+  }
+  current.unlimited = args.unlimited || (current.unlimited && !any);
+  return current;
+}
+
+bool limit_options_given(const UserArgs& args) {
+  if (args.unlimited) return true;
+  return std::ranges::any_of(args.limit_given, [](const CLI::Option* o) { return o != nullptr && o->count() > 0; });
+}
+
+std::string limit_text(const std::optional<std::uint64_t>& n) { return n ? std::to_string(*n) : "none"; }
+
+void print_limits(const Context& ctx, const std::string& account, const std::string& credential,
+                  const std::optional<policy::LimitOverride>& override_) {
+  const auto& settings = ctx.config.rate_limits.settings;
+  const policy::SendLimits& defaults = credential.empty() ? settings.account : settings.credential;
+  std::string who = credential.empty() ? "account " + account : "credential " + credential + " of " + account;
+  std::cout << "limits of " << who;
+  if (!credential.empty()) std::cout << " (the account's limits apply as well)";
+  std::cout << ":\n";
+  if (override_ && override_->unlimited) {
+    std::cout << "  unlimited (override): no sending limit applies\n";
+    return;
+  }
+  if (!override_) std::cout << "  no override: the defaults of the configuration apply\n";
+  for (const auto& o : limit_options) {
+    bool overridden = override_ && (override_->limits.*o.field).has_value();
+    std::string words = std::string(o.words) + " ";
+    words.resize(22, ' ');
+    std::cout << "  " << words << limit_text(overridden ? override_->limits.*o.field : defaults.*o.field)
+              << (overridden ? " (override; default " + limit_text(defaults.*o.field) + ")" : " (default)") << "\n";
+  }
+}
+
+bool known_credential_name(std::string_view name) {
+  return name.empty() || name == auth::password_credential || name == auth::token_credential ||
+         name == auth::certificate_credential || auth::valid_credential_name(name);
+}
+
+int user_limits(const UserArgs& args) {
+  return with_store(args.where, [&](Context& ctx) -> Outcome<void> {
+    bool setting = limit_options_given(args);
+    if (args.clear && setting) return usage("--clear excludes the limit options and --unlimited");
+    if (!known_credential_name(args.credential)) {
+      return usage("--credential " + args.credential +
+                   ": not a credential name (password, oauth, certificate or an app password)");
+    }
+    auto account = existing_account(args.address, ctx);
+    if (!account) return std::unexpected(account.error());
+    if (args.clear) {
+      if (auto ok = store_result(ctx.store->clear_limits(*account, args.credential)); !ok) return ok;
+      std::cout << "limit override removed\n";
+    } else if (setting) {
+      auto current = ctx.store->find_limits(*account, args.credential);
+      if (!current) return runtime(current.error().message);
+      auto merged = merged_limits(args, current->value_or(policy::LimitOverride{}));
+      if (!merged) return std::unexpected(merged.error());
+      if (auto ok = store_result(ctx.store->set_limits(*account, args.credential, *merged)); !ok) return ok;
+      std::cout << "limit override set (a running server applies it within a few seconds)\n";
+    }
+    auto now = ctx.store->find_limits(*account, args.credential);
+    if (!now) return runtime(now.error().message);
+    print_limits(ctx, *account, args.credential, *now);
+    return {};
+  });
+}
+
+// ---- user sender ---------------------------------------------------------------------------------
+
+Outcome<std::string> grant_argument(const std::string& text) {
+  auto grant = auth::normalize_sender(text);
+  if (!grant) return usage(grant.error().message + " (give local@domain, @domain or <>)");
+  return *grant;
+}
+
+int sender_add(const UserArgs& args) {
+  return with_address(args, [&](Context& ctx, const std::string& address) -> Outcome<void> {
+    auto grant = grant_argument(args.grant);
+    if (!grant) return std::unexpected(grant.error());
+    if (auto ok = store_result(ctx.store->add_sender_grant(address, *grant)); !ok) return ok;
+    std::cout << address << " may now send as " << *grant << "\n";
+    return {};
+  });
+}
+
+int sender_remove(const UserArgs& args) {
+  return with_address(args, [&](Context& ctx, const std::string& address) -> Outcome<void> {
+    auto grant = grant_argument(args.grant);
+    if (!grant) return std::unexpected(grant.error());
+    if (auto ok = store_result(ctx.store->remove_sender_grant(address, *grant)); !ok) return ok;
+    std::cout << address << " may no longer send as " << *grant << "\n";
+    return {};
+  });
+}
+
+// One grant a line, nothing else: the account's own addresses and aliases are `user list`'s.
+int sender_list(const UserArgs& args) {
+  return with_address(args, [&](Context& ctx, const std::string& address) -> Outcome<void> {
+    auto grants = ctx.store->list_sender_grants(address);
+    if (!grants) return runtime(grants.error().message);
+    for (const auto& g : *grants) std::cout << g << "\n";
+    return {};
+  });
+}
+
 // One leaf subcommand: --config/--data-dir, and the work to run. All of them share `args`: only
 // one runs per invocation.
 CLI::App* leaf(CLI::App& parent, const char* name, const char* help, Action& action, int (*work)(const UserArgs&),
@@ -365,6 +532,33 @@ void add_user_commands(CLI::App& app, Action& action) {
   address_leaf(*group, "disable", "Refuse every login of an account (mail to it is still accepted)", action,
                user_disable, args);
   address_leaf(*group, "enable", "Allow a disabled account to log in again", action, user_enable, args);
+
+  auto* limits = address_leaf(*group, "limits",
+                              "Show or set an account's (or one credential's) sending limits; options given "
+                              "replace those limits, the others stay",
+                              action, user_limits, args);
+  limits->add_option("--credential", args->credential,
+                     "A credential of the account instead: password, oauth, certificate or an app password's name");
+  for (std::size_t i = 0; i < limit_options.size(); ++i) {
+    args->limit_given[i] = limits
+                               ->add_option(limit_options[i].flag, args->limit_text[i],
+                                            std::string("At most this many ") + limit_options[i].words)
+                               ->type_name("N");
+  }
+  limits->add_flag("--unlimited", args->unlimited, "Lift every limit (a number given without it ends this)");
+  limits->add_flag("--clear", args->clear, "Remove the override: the configured defaults apply again");
+
+  auto* sender = group->add_subcommand("sender", "Grant an account further sender addresses (envelope and From:)");
+  sender->require_subcommand(1);
+  add_config_options(*sender, args->where);
+  constexpr const char* grant_help = "local@domain (one address), @domain (a whole domain) or <> (the null sender)";
+  address_leaf(*sender, "add", "Let the account send as GRANT", action, sender_add, args)
+      ->add_option("GRANT", args->grant, grant_help)
+      ->required();
+  address_leaf(*sender, "remove", "Take a grant back", action, sender_remove, args)
+      ->add_option("GRANT", args->grant, grant_help)
+      ->required();
+  address_leaf(*sender, "list", "List the account's grants, one a line", action, sender_list, args);
 
   auto* cram = group->add_subcommand("cram-md5", "Enable or disable CRAM-MD5 for an account");
   cram->require_subcommand(1);

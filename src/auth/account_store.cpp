@@ -29,7 +29,11 @@ constexpr const char* find_login_sql =
     "s1.salt, s1.iterations, s1.stored_key, s1.server_key, "
     "s2.salt, s2.iterations, s2.stored_key, s2.server_key, "
     // The aliases in the same snapshot as the generation: a cached login never outlives them.
-    "(SELECT group_concat(address, char(10)) FROM aliases WHERE account_id = a.id) "
+    "(SELECT group_concat(address, char(10)) FROM aliases WHERE account_id = a.id), "
+    // Sender grants and suspended credentials likewise (neither holds a newline: grants are
+    // checked addresses, suspended names are credential names).
+    "(SELECT group_concat(sender, char(10)) FROM sender_grants WHERE account_id = a.id), "
+    "(SELECT group_concat(credential, char(10)) FROM suspensions WHERE account_id = a.id) "
     "FROM accounts a "
     "LEFT JOIN credentials c ON c.account_id = a.id "
     "LEFT JOIN scram_verifiers s1 ON s1.credential_id = c.id AND s1.mechanism = 'SCRAM-SHA-1' "
@@ -47,18 +51,6 @@ const base::Clock& system_clock() {
   return clock;
 }
 
-// The database holds password hashes: it is created private before SQLite opens it, and SQLite
-// gives its -wal and -shm files the same mode.
-base::Result<void> create_private(const std::filesystem::path& file) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    ::close(fd);
-    return {};
-  }
-  if (errno == EEXIST) return {};
-  return base::fail("cannot create " + file.string() + ": " + std::strerror(errno));
-}
-
 }  // namespace
 
 namespace detail {
@@ -74,6 +66,18 @@ base::Result<bool> exists_in(sqlite::Db& db, const char* sql, std::string_view a
 }
 
 }  // namespace
+
+// The database holds password hashes: it is created private before SQLite opens it, and SQLite
+// gives its -wal and -shm files the same mode.
+base::Result<void> create_private(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return {};
+  }
+  if (errno == EEXIST) return {};
+  return base::fail("cannot create " + file.string() + ": " + std::strerror(errno));
+}
 
 base::Result<bool> is_account(sqlite::Db& db, std::string_view address) {
   return exists_in(db, "SELECT 1 FROM accounts WHERE address = ?1", address);
@@ -150,7 +154,7 @@ base::Result<std::unique_ptr<AccountStore>> AccountStore::open(const std::filesy
                       std::to_string(sasl::scram_min_iterations) + ", " +
                       std::to_string(sasl::scram_max_iterations) + "]");
   }
-  if (auto created = create_private(file); !created) return std::unexpected(created.error());
+  if (auto created = detail::create_private(file); !created) return std::unexpected(created.error());
   auto db = open_writer(file, options);
   if (!db) return std::unexpected(db.error());
   // WAL: readers on the I/O threads never wait for a writer, and a writer never waits for them.
@@ -184,6 +188,12 @@ std::int64_t AccountStore::now_seconds() const {
 }
 
 base::Result<void> AccountStore::audit(std::string_view action, std::string_view subject, std::string_view detail) {
+  if (auto ok = insert_audit(action, subject, detail); !ok) return ok;
+  return writer_.exec("UPDATE generation SET value = value + 1");
+}
+
+base::Result<void> AccountStore::insert_audit(std::string_view action, std::string_view subject,
+                                              std::string_view detail) {
   auto stmt = sqlite::Stmt::prepare(
       writer_, "INSERT INTO audit (time, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!stmt) return std::unexpected(stmt.error());
@@ -193,8 +203,7 @@ base::Result<void> AccountStore::audit(std::string_view action, std::string_view
   stmt->bind_text(3, action);
   stmt->bind_text(4, subject);
   stmt->bind_text(5, detail);
-  if (auto ok = stmt->run(); !ok) return ok;
-  return writer_.exec("UPDATE generation SET value = value + 1");
+  return stmt->run();
 }
 
 void AccountStore::report(const std::string& message) const {
@@ -415,6 +424,7 @@ base::Result<std::vector<Account>> AccountStore::list_accounts() const {
     }
     if (!stmt->column_is_null(5)) accounts.back().aliases.emplace_back(stmt->column_text(5));
   }
+  if (auto ok = add_grants_and_suspensions(*r, accounts); !ok) return std::unexpected(ok.error());
   return accounts;
 }
 

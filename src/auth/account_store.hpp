@@ -23,6 +23,7 @@
 #include "base/result.hpp"
 #include "policy/cidr.hpp"
 #include "policy/directory.hpp"
+#include "policy/rate_limit.hpp"
 #include "sasl/mechanism.hpp"
 #include "sasl/scram.hpp"
 
@@ -48,6 +49,14 @@ bool valid_credential_name(std::string_view name);
 /// The generated app passwords: base::random_alnum of this length (~143 bits).
 inline constexpr std::size_t app_password_length = 24;
 
+/// A suspended credential of an account, as listed.
+struct Suspension {
+  std::string credential;  ///< password_credential, token_credential, certificate_credential or an app password
+  TimePoint since;
+  std::string reason;  ///< the operator's words; may be empty
+  friend bool operator==(const Suspension&, const Suspension&) = default;
+};
+
 /// One account as listed by the store.
 struct Account {
   std::string address;  ///< as it was added (local part case preserved, domain lower-case)
@@ -57,13 +66,17 @@ struct Account {
   bool legacy_password = false;
   TimePoint created;
   std::vector<std::string> aliases;  ///< sorted
+  std::vector<std::string> sender_grants;  ///< see normalize_sender(); sorted
+  std::vector<Suspension> suspensions;     ///< by credential name
 };
 
 /// What add_credential creates: an app password's name and restrictions.
 struct CredentialSpec {
   std::string name;                             ///< see valid_credential_name()
   std::optional<TimePoint> expires;             ///< none: never
-  std::vector<std::string> allowed_senders;     ///< addresses; empty: the account's own
+  /// Senders (see normalize_sender()); empty: whatever the account may use. Narrows, never
+  /// widens: see Identity::sender_addresses.
+  std::vector<std::string> allowed_senders;
   std::vector<policy::Cidr> allowed_networks;   ///< empty: from anywhere
 };
 
@@ -76,6 +89,16 @@ struct CredentialInfo {
   std::optional<TimePoint> last_used;
   std::vector<std::string> allowed_senders;
   std::vector<std::string> allowed_networks;  ///< CIDR text, canonical
+  std::optional<TimePoint> suspended;         ///< since when; none: not suspended
+  std::string suspend_reason;
+};
+
+/// A sending-limit override as listed (see AccountStore::set_limits).
+struct LimitEntry {
+  std::string account;     ///< the canonical address
+  std::string credential;  ///< empty: the account's own override
+  policy::LimitOverride limits;
+  friend bool operator==(const LimitEntry&, const LimitEntry&) = default;
 };
 
 /// One credential as the authenticator needs it: state, restrictions and stored secrets.
@@ -107,8 +130,13 @@ struct LoginRecord {
   std::int64_t generation = 0;
   std::vector<StoredCredential> credentials;  ///< the account password first, then app passwords by name
   std::vector<std::string> aliases;           ///< the account's aliases, sorted
+  std::vector<std::string> sender_grants;     ///< see normalize_sender(); sorted
+  /// Names of the suspended credentials (any of `credentials`, or token_credential /
+  /// certificate_credential), sorted.
+  std::vector<std::string> suspended_credentials;
 
   const StoredCredential* find(std::string_view name) const;
+  bool suspended(std::string_view credential) const;
 };
 
 /// One administrative change as the audit table records it. Never holds a secret.
@@ -213,11 +241,48 @@ class AccountStore final : public policy::Directory {
   /// Marks it revoked (it stays listed) and drops its SCRAM verifiers and CRAM-MD5 secret.
   base::Result<void> revoke_credential(std::string_view address, std::string_view name);
 
+  // ---- sending limits, sender grants, suspension ----------------------------------------------
+  // `credential` names the account password (password_credential), a bearer-token login
+  // (token_credential), a certificate login (certificate_credential) or an existing app
+  // password. Each change is audited and bumps the generation.
+
+  /// Stores the override of the account (`credential` empty) or of one credential, replacing
+  /// any. Each limit must be at least 1 (a credential that must not send is suspended, not
+  /// limited to zero); an override with no limit and without `unlimited` is refused.
+  base::Result<void> set_limits(std::string_view address, std::string_view credential,
+                                const policy::LimitOverride& limits);
+  /// Fails when there is no such override.
+  base::Result<void> clear_limits(std::string_view address, std::string_view credential);
+  /// The override of the account or credential, nullopt when none; an error for no account.
+  base::Result<std::optional<policy::LimitOverride>> find_limits(std::string_view address,
+                                                                 std::string_view credential) const;
+  /// Every override, ordered by account, then credential (the account's own first).
+  base::Result<std::vector<LimitEntry>> list_limits() const;
+
+  /// Lets the account use `grant` as envelope sender (and header From:) besides its own
+  /// addresses: `local@domain` (any domain), `@domain` (every address there) or `<>`.
+  base::Result<void> add_sender_grant(std::string_view address, std::string_view grant);
+  base::Result<void> remove_sender_grant(std::string_view address, std::string_view grant);
+  /// Sorted; an error for no account.
+  base::Result<std::vector<std::string>> list_sender_grants(std::string_view address) const;
+
+  /// Refuses every login with the credential, with any mechanism, like a revoked one (reason
+  /// "suspended" in the log), but keeps its secrets: resume_credential() restores it as it was.
+  /// The account password's suspension does not touch tokens or certificates (suspend
+  /// token_credential / certificate_credential, or disable the account, for those), and
+  /// survives set_password. `reason`: at most 500 octets of UTF-8 without control characters.
+  base::Result<void> suspend_credential(std::string_view address, std::string_view credential, std::string_view reason);
+  base::Result<void> resume_credential(std::string_view address, std::string_view credential);
+
   // ---- audit trail ----------------------------------------------------------------------------
 
   /// The newest `limit` entries of the audit table, newest first. With `subject`: only those
   /// about that address (compared like an account address), including the aliases added to it.
   base::Result<std::vector<AuditEntry>> audit_log(std::size_t limit, std::optional<std::string> subject = std::nullopt) const;
+  /// Records an operator action that changes nothing in this store (e.g. "lockout.clear" of
+  /// an address): an audit entry with the store's actor, and no new generation.
+  base::Result<void> record_operator_action(std::string_view action, std::string_view subject,
+                                            std::string_view detail = "");
 
   // ---- import ---------------------------------------------------------------------------------
 
@@ -281,6 +346,13 @@ class AccountStore final : public policy::Directory {
   void drop_reader() const;
   // Records the change and increments the generation; inside the change's transaction.
   base::Result<void> audit(std::string_view action, std::string_view subject, std::string_view detail = "");
+  // The audit row alone; needs writer_mutex_.
+  base::Result<void> insert_audit(std::string_view action, std::string_view subject, std::string_view detail);
+  // Whether `credential` names something of account `id` that limits and suspension can
+  // apply to (see the comment above set_limits); needs writer_mutex_.
+  base::Result<void> check_credential_name(std::int64_t id, const std::string& key, std::string_view credential);
+  // Grants and suspensions of every account, for list_accounts().
+  base::Result<void> add_grants_and_suspensions(Reader& r, std::vector<Account>& accounts) const;
   std::int64_t now_seconds() const;
   const std::string& dummy_hash() const;
   void report(const std::string& message) const;
@@ -309,5 +381,11 @@ class AccountStore final : public policy::Directory {
 /// `local@domain` with the domain lower-cased, or an error when the text has no `@` or an empty
 /// side. Full syntax checks (RFC 5321 §4.1.2) belong to the caller; this is the store's key.
 base::Result<std::string> normalize_address(std::string_view address);
+
+/// A sender grant or an app password's allowed sender, checked and in the store's form:
+/// `local@domain` (RFC 5321 §4.1.2 Mailbox, UTF-8 allowed as with SMTPUTF8, no quoted local
+/// part, no address literal), `@domain` (a domain name) or `<>` (the null reverse-path); the
+/// domain is lower-cased.
+base::Result<std::string> normalize_sender(std::string_view text);
 
 }  // namespace postern::auth

@@ -23,9 +23,10 @@ base::Result<CheckedSpec> check_spec(const CredentialSpec& spec, TimePoint now) 
   if (spec.expires && *spec.expires <= now) return base::fail("the expiry time has already passed");
   CheckedSpec out;
   for (const auto& sender : spec.allowed_senders) {
-    auto key = normalize_address(sender);
+    auto key = normalize_sender(sender);
     if (!key) return std::unexpected(key.error());
-    // The list is stored comma-separated.
+    // The list is stored comma-separated; the path grammar has no comma outside quotes, which
+    // normalize_sender refuses.
     if (key->find(',') != std::string::npos) return base::fail("sender address contains a comma: " + sender);
     out.senders.push_back(std::move(*key));
   }
@@ -95,8 +96,10 @@ base::Result<std::vector<CredentialInfo>> AccountStore::list_credentials(std::st
   if (r == nullptr) return base::fail(error);
   auto stmt = sqlite::Stmt::prepare(
       r->db,
-      "SELECT c.name, c.created, c.expires, c.revoked_at, c.last_used, c.allowed_senders, c.allowed_networks "
+      "SELECT c.name, c.created, c.expires, c.revoked_at, c.last_used, c.allowed_senders, c.allowed_networks, "
+      "s.since, s.reason "
       "FROM accounts a LEFT JOIN credentials c ON c.account_id = a.id AND c.kind = 'app' "
+      "LEFT JOIN suspensions s ON s.account_id = a.id AND s.credential = c.name "
       "WHERE a.address = ?1 ORDER BY c.name");
   if (!stmt) return std::unexpected(stmt.error());
   sqlite::Stmt::Scope scope(*stmt);
@@ -117,6 +120,8 @@ base::Result<std::vector<CredentialInfo>> AccountStore::list_credentials(std::st
     info.last_used = detail::optional_time(*stmt, 4);
     info.allowed_senders = detail::split_list(stmt->column_text(5));
     info.allowed_networks = detail::split_list(stmt->column_text(6));
+    info.suspended = detail::optional_time(*stmt, 7);
+    info.suspend_reason = std::string(stmt->column_text(8));
     out.push_back(std::move(info));
   }
   if (!account) return base::fail("no account " + *key);

@@ -16,11 +16,19 @@ namespace postern::auth {
 struct Identity {
   std::string account;     ///< the account's canonical address
   std::string credential;  ///< "password" for the account password, else the app password's name
-  /// Sender addresses this credential is limited to; empty means the account's own addresses.
+  /// Senders this credential is limited to ("local@domain", "@domain", "<>"); empty means no
+  /// limit beyond the account's own addresses and grants.
   std::vector<std::string> allowed_senders;
-  /// The envelope senders this identity may use (DESIGN §3.6): the account's address and its
-  /// aliases (domain lower-case), narrowed to allowed_senders when that is not empty. The
-  /// account's address comes first. Local parts compare case-insensitively in ASCII.
+  /// The envelope senders this identity may use (DESIGN §3.6), each one of:
+  ///   "local@domain"  that address (the account's own, an alias, or an address granted to it);
+  ///   "@domain"       every address in the domain (a domain grant, `postern user sender add`);
+  ///   "<>"            the null reverse-path (granted, e.g. to a service that sends bounces).
+  /// Unrestricted, it is the account's address first, then its aliases, then its grants. When
+  /// the credential is limited (allowed_senders not empty) only what both allow remains: an
+  /// own or granted address that allowed_senders names or covers with "@domain"; an allowed
+  /// address that a domain grant covers (the allowed address, not the domain, is kept); a
+  /// domain both name; "<>" only when both name it. Domains are lower-case; local parts
+  /// compare case-insensitively in ASCII. Empty: the identity may send from no address.
   std::vector<std::string> sender_addresses;
 };
 

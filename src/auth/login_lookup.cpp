@@ -46,8 +46,9 @@ StoredCredential credential_columns(const sqlite::Stmt& stmt) {
   return c;
 }
 
-// Column 21 of find_login_sql: the aliases joined by newlines (an address has none).
-std::vector<std::string> alias_column(std::string_view text) {
+// Columns 21..23 of find_login_sql: aliases, sender grants, suspended credentials, each joined
+// by newlines (none of them holds one).
+std::vector<std::string> list_column(std::string_view text) {
   auto out = detail::split_list(text, '\n');
   std::ranges::sort(out);
   return out;
@@ -90,7 +91,9 @@ base::Result<std::optional<LoginRecord>> AccountStore::find_login(std::string_vi
         record->disabled = r->login.column_int64(1) != 0;
         record->cram_md5 = r->login.column_int64(2) != 0;
         record->generation = r->login.column_int64(3);
-        record->aliases = alias_column(r->login.column_text(21));
+        record->aliases = list_column(r->login.column_text(21));
+        record->sender_grants = list_column(r->login.column_text(22));
+        record->suspended_credentials = list_column(r->login.column_text(23));
       }
       if (!r->login.column_is_null(4)) record->credentials.push_back(credential_columns(r->login));
     }

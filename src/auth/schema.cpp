@@ -119,11 +119,54 @@ CREATE TABLE generation (
 );
 INSERT INTO generation (id, value) VALUES (1, 1);
 )sql",
+    // 2 -> 3: what abuse defence needs from the accounts. Sending-limit overrides, further
+    // sender addresses an account may use, and suspended credentials. Suspensions are keyed by
+    // the credential's name rather than a column of credentials so that the credentials with no
+    // stored row (a bearer token: 'oauth', a client certificate: 'certificate') can be
+    // suspended too.
+    R"sql(
+-- An operator's override of the configured sending limits (`postern user limits`), for the
+-- account (credential '') or one of its credentials (by name: 'password', 'oauth',
+-- 'certificate' or an app password). A NULL limit keeps the configured one; unlimited lifts
+-- them all.
+CREATE TABLE limit_overrides (
+  account_id          INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  credential          TEXT    NOT NULL DEFAULT '',
+  messages_per_hour   INTEGER CHECK (messages_per_hour > 0),
+  messages_per_day    INTEGER CHECK (messages_per_day > 0),
+  recipients_per_hour INTEGER CHECK (recipients_per_hour > 0),
+  recipients_per_day  INTEGER CHECK (recipients_per_day > 0),
+  unlimited           INTEGER NOT NULL DEFAULT 0 CHECK (unlimited IN (0, 1)),
+  updated             INTEGER NOT NULL,
+  PRIMARY KEY (account_id, credential)
+) WITHOUT ROWID;
+
+-- Envelope senders an account may use besides its address and aliases (DESIGN §3.6 "unless
+-- granted more"): one address 'local@domain', a whole domain '@domain', or the null sender
+-- '<>' (bounces, RFC 5321 §4.5.5).
+CREATE TABLE sender_grants (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  sender     TEXT    NOT NULL COLLATE NOCASE,
+  created    INTEGER NOT NULL,
+  PRIMARY KEY (account_id, sender)
+) WITHOUT ROWID;
+
+-- A suspended credential is refused like a revoked one but keeps its secrets, so that resuming
+-- it needs no new password on the client.
+CREATE TABLE suspensions (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  credential TEXT    NOT NULL,
+  since      INTEGER NOT NULL,
+  reason     TEXT    NOT NULL DEFAULT '',
+  PRIMARY KEY (account_id, credential)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace
 
-base::Result<void> migrate(sqlite::Db& db) {
+base::Result<void> migrate(sqlite::Db& db, std::int64_t target) {
+  if (target < 0 || target > schema_version) return base::fail("no schema version " + std::to_string(target));
   auto tx = sqlite::Transaction::begin(db);
   if (!tx) return std::unexpected(tx.error());
   auto version = db.query_int("PRAGMA user_version");
@@ -133,13 +176,13 @@ base::Result<void> migrate(sqlite::Db& db) {
                       ", which this postern does not understand (it knows " + std::to_string(schema_version) +
                       "): created by a newer postern?");
   }
-  if (*version == schema_version) return {};  // the transaction rolls back: nothing to change
-  for (auto v = *version; v < schema_version; ++v) {
+  if (*version >= target) return {};  // the transaction rolls back: nothing to change
+  for (auto v = *version; v < target; ++v) {
     auto ok = db.exec(migrations[static_cast<std::size_t>(v)]);
     if (!ok)
       return base::fail("account database migration to version " + std::to_string(v + 1) + ": " + ok.error().message);
   }
-  auto set = db.exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+  auto set = db.exec(("PRAGMA user_version = " + std::to_string(target)).c_str());
   if (!set) return set;
   return tx->commit();
 }

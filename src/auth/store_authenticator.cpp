@@ -51,22 +51,59 @@ std::optional<std::string> refusal(const LoginRecord& account, const StoredCrede
   if (account.disabled) return "account disabled";
   if (c.revoked) return "revoked";
   if (c.expires && *c.expires <= now) return "expired";
+  if (account.suspended(c.name)) return "suspended";
   if (!network_allowed(c.allowed_networks, client)) return "network not allowed";
   return std::nullopt;
 }
 
-// DESIGN §3.6: the account's own addresses, and of those only the ones a limited credential
-// names. allowed_senders narrows, never widens: an address there that is not the account's
-// own grants nothing (normalize_address lower-cased its domain; the local part compares
-// without case, as the store's keys do).
-std::vector<std::string> sender_addresses(const LoginRecord& account, const std::vector<std::string>& allowed) {
-  std::vector<std::string> own{account.account};
-  own.insert(own.end(), account.aliases.begin(), account.aliases.end());
-  if (allowed.empty()) return own;
-  std::erase_if(own, [&](const std::string& address) {
-    return std::ranges::none_of(allowed, [&](const std::string& a) { return base::iequals(a, address); });
+bool is_domain_grant(std::string_view sender) { return sender.starts_with('@'); }
+
+// `address` (local@domain) lies in the domain `grant` ("@domain") names.
+bool in_domain(std::string_view address, std::string_view grant) {
+  auto at = address.rfind('@');
+  return at != std::string_view::npos && base::iequals(address.substr(at), grant);
+}
+
+// `address` (local@domain) lies in `patterns`: named there, or its domain is ("@domain").
+bool covered(const std::vector<std::string>& patterns, std::string_view address) {
+  return std::ranges::any_of(patterns, [&](const std::string& p) {
+    return base::iequals(p, address) || (is_domain_grant(p) && in_domain(address, p));
   });
-  return own;
+}
+
+// DESIGN §3.6: the account's own addresses and its sender grants ("local@domain", "@domain",
+// "<>"); with a limited credential, only what both the account and the credential's
+// allowed_senders allow. allowed_senders narrows, never widens: an address there that the
+// account neither owns nor was granted gives nothing. Where a domain grant meets an allowed
+// address of that domain, the address is what remains. normalize_sender lower-cased every
+// domain; local parts compare without case, as the store's keys do.
+std::vector<std::string> sender_addresses(const LoginRecord& account, const std::vector<std::string>& allowed) {
+  std::vector<std::string> owned{account.account};
+  owned.insert(owned.end(), account.aliases.begin(), account.aliases.end());
+  owned.insert(owned.end(), account.sender_grants.begin(), account.sender_grants.end());
+  std::vector<std::string> out;
+  auto add = [&](const std::string& sender) {
+    if (std::ranges::none_of(out, [&](const std::string& o) { return base::iequals(o, sender); }))
+      out.push_back(sender);
+  };
+  for (const auto& sender : owned) {
+    if (allowed.empty()) {
+      add(sender);
+    } else if (sender == "<>") {
+      if (std::ranges::find(allowed, sender) != allowed.end()) add(sender);
+    } else if (is_domain_grant(sender)) {
+      if (std::ranges::any_of(allowed, [&](const std::string& a) { return base::iequals(a, sender); })) {
+        add(sender);
+        continue;
+      }
+      for (const auto& a : allowed) {
+        if (!is_domain_grant(a) && a != "<>" && in_domain(a, sender)) add(a);
+      }
+    } else if (covered(allowed, sender)) {
+      add(sender);
+    }
+  }
+  return out;
 }
 
 Identity identity_of(const LoginRecord& account, const StoredCredential& c) {
@@ -312,6 +349,7 @@ Resolution StoreAuthenticator::on(const sasl::VerifyToken& r, const ClientFacts&
   if (!record) return token_answer(Verdict::temporary_failure, "store unavailable: " + record.error().message);
   if (!*record) return token_answer(Verdict::bad_credentials, "token names no account");
   if ((*record)->disabled) return token_answer(Verdict::bad_credentials, "account disabled");
+  if ((*record)->suspended(token_credential)) return token_answer(Verdict::bad_credentials, "suspended");
   Identity identity = account_identity(**record, token_credential);
   if (!authzid_permitted(r.authzid, (*record)->account, identity)) {
     return token_answer(Verdict::authzid_not_permitted, "authzid not permitted", "invalid_token", std::move(identity));
@@ -342,6 +380,7 @@ Resolution StoreAuthenticator::on(const sasl::VerifyCertificate& r, const Client
   }
   if (!*record) return certificate_answer(Verdict::bad_credentials, "certificate address is no account");
   if ((*record)->disabled) return certificate_answer(Verdict::bad_credentials, "account disabled");
+  if ((*record)->suspended(certificate_credential)) return certificate_answer(Verdict::bad_credentials, "suspended");
   Identity identity = account_identity(**record, certificate_credential);
   if (!authzid_permitted(r.authzid, cert.subject_email, identity)) {
     return certificate_answer(Verdict::authzid_not_permitted, "authzid not permitted", std::move(identity));

@@ -39,9 +39,13 @@ struct AuthenticatorOptions {
 /// only that credential. SCRAM and CRAM-MD5 use the account password for `ADDRESS` and the
 /// credential for `ADDRESS/NAME`.
 ///
-/// A disabled account, a revoked or expired credential, and a client outside the credential's
-/// allowed networks are all answered exactly like a wrong password (bad_credentials); only
-/// Resolution::reason tells them apart, for the log. Unknown accounts and credentials cost the
+/// A disabled account, a revoked, expired or suspended credential, and a client outside the
+/// credential's allowed networks are all answered exactly like a wrong password
+/// (bad_credentials); only Resolution::reason tells them apart, for the log ("suspended" for a
+/// suspension, with every mechanism). Tokens and certificates are credentials of their own
+/// (token_credential, certificate_credential): suspending the account password leaves them
+/// alone, as revoking an app password does; suspend them by those names, or disable the
+/// account, to stop them. Unknown accounts and credentials cost the
 /// same argon2id work as a wrong password. An authzid other than the account itself is refused
 /// (authzid_not_permitted): there is no delegation yet. Bearer tokens log in as the account
 /// the validator names, with Identity::credential token_credential. EXTERNAL logs in as the

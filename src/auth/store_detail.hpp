@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,10 @@ inline std::optional<TimePoint> optional_time(const sqlite::Stmt& stmt, int colu
 /// store refuses one that does).
 std::string join_list(const std::vector<std::string>& items);
 std::vector<std::string> split_list(std::string_view text, char separator = ',');
+
+/// Creates `file` with mode 0600 unless it exists, before SQLite opens it: SQLite gives its
+/// -wal and -shm files the same mode.
+base::Result<void> create_private(const std::filesystem::path& file);
 
 base::Result<bool> is_account(sqlite::Db& db, std::string_view address);
 base::Result<bool> is_alias(sqlite::Db& db, std::string_view address);

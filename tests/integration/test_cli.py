@@ -1,6 +1,7 @@
 """The command line: check-config, user add, queue list/show, start-up failures."""
 
 import json
+import re
 import socket
 import subprocess
 import textwrap
@@ -196,3 +197,21 @@ def test_queue_list_json_shape(make_server):
         assert key in rec, f"{key} missing from {json.dumps(rec)}"
     assert rec["id"] == qid
     assert set(rec["client"]) >= {"address", "port"}, rec
+
+
+def test_operator_commands_are_listed_in_the_help():
+    """DESIGN §1 "admin": lockout and stats beside user and credential; their options in the help."""
+    top = h.run([h.postern_bin(), "--help"]).stdout.decode()
+    for command in ("lockout", "stats", "user", "credential", "audit"):
+        assert re.search(rf"^\s+{command}\s", top, re.M), top
+    user = h.run([h.postern_bin(), "user", "--help"]).stdout.decode()
+    assert re.search(r"^\s+limits\s", user, re.M) and re.search(r"^\s+sender\s", user, re.M), user
+    limits = h.run([h.postern_bin(), "user", "limits", "--help"]).stdout.decode()
+    for option in ("--credential", "--messages-per-hour", "--messages-per-day", "--recipients-per-hour",
+                   "--recipients-per-day", "--unlimited", "--clear", "--config"):
+        assert option in limits, limits
+    credential = h.run([h.postern_bin(), "credential", "--help"]).stdout.decode()
+    assert re.search(r"^\s+suspend\s", credential, re.M) and re.search(r"^\s+resume\s", credential, re.M), credential
+    # A group without its subcommand is a usage error.
+    p = h.run([h.postern_bin(), "lockout"], check=False)
+    assert p.returncode == 2 and b"subcommand" in p.stderr.lower(), p

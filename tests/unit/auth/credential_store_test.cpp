@@ -204,7 +204,8 @@ TEST_F(CredentialStoreTest, AddCredentialRefusals) {
   EXPECT_THAT(refused({.name = "a/b"}), HasSubstr("invalid credential name"));
   EXPECT_THAT(refused({.name = std::string(65, 'x')}), HasSubstr("invalid credential name"));
   EXPECT_THAT(refused({.name = "late", .expires = clock_.now()}), HasSubstr("already passed"));
-  EXPECT_THAT(refused({.name = "odd", .allowed_senders = {"not-an-address"}}), HasSubstr("not an address"));
+  EXPECT_THAT(refused({.name = "odd", .allowed_senders = {"not-an-address"}}),
+              HasSubstr("invalid sender: not-an-address"));
   EXPECT_THAT(refused({.name = "x"}, "nobody@example.test"), HasSubstr("no account nobody@example.test"));
   ASSERT_TRUE(store_->add_credential("bob@example.test", {.name = std::string(64, 'x')}));
   ASSERT_TRUE(store_->add_credential("bob@example.test", {.name = "A-z_0.9"}));

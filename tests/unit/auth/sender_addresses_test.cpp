@@ -1,5 +1,5 @@
 // DESIGN §3.6: every identity the Authenticator resolves names the envelope senders it may use:
-// the account's address and aliases, narrowed by a credential's allowed senders.
+// the account's address, aliases and sender grants, narrowed by a credential's allowed senders.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -155,6 +155,82 @@ TEST_F(SenderAddressesTest, AliasChangesReachTheNextLoginThroughTheCache) {
   auto after = password("bob@example.test", "bob-password");
   EXPECT_EQ(after.reason, "password ok");
   EXPECT_THAT(senders_of(after), ElementsAre("Bob@example.test", "info@example.test", "new@example.test"));
+}
+
+// ---- sender grants ----------------------------------------------------------------------------
+
+class SenderGrantsTest : public SenderAddressesTest {
+ protected:
+  // An app password limited to `allowed`, logged in; its sender addresses.
+  std::vector<std::string> limited_to(const std::string& name, std::vector<std::string> allowed) {
+    auto pw = store_->add_credential("bob@example.test", {.name = name, .allowed_senders = std::move(allowed)});
+    EXPECT_TRUE(pw) << (pw ? "" : pw.error().message);
+    return pw ? senders_of(password("bob@example.test/" + name, *pw)) : std::vector<std::string>{};
+  }
+};
+
+TEST_F(SenderGrantsTest, GrantsFollowTheAccountsOwnAddresses) {
+  auto cli = open_store(db(), test_options(random_, clock_));
+  ASSERT_TRUE(cli->add_sender_grant("bob@example.test", "Shop@Partner.example"));
+  ASSERT_TRUE(cli->add_sender_grant("bob@example.test", "@example.org"));
+  ASSERT_TRUE(cli->add_sender_grant("bob@example.test", "<>"));
+  // A grant that repeats an own address adds nothing twice.
+  ASSERT_TRUE(cli->add_sender_grant("bob@example.test", "INFO@example.test"));
+  EXPECT_THAT(senders_of(password("bob@example.test", "bob-password")),
+              ElementsAre("Bob@example.test", "info@example.test", "sales@example.test", "<>", "@example.org",
+                          "Shop@partner.example"));
+  EXPECT_THAT(senders_of(password("bob@example.test", laptop_)),
+              ElementsAre("Bob@example.test", "info@example.test", "sales@example.test", "<>", "@example.org",
+                          "Shop@partner.example"));
+  tokens_.result = TokenResult{TokenResult::Kind::ok, "bob@example.test", "", ""};
+  EXPECT_THAT(senders_of(authenticator_->resolve(sasl::VerifyToken{"", "t", "", ""}, client_)),
+              ElementsAre("Bob@example.test", "info@example.test", "sales@example.test", "<>", "@example.org",
+                          "Shop@partner.example"));
+  // Carol has none of them.
+  EXPECT_THAT(senders_of(password("carol@example.test", "carol-password")),
+              ElementsAre("carol@example.test", "help@example.test"));
+}
+
+TEST_F(SenderGrantsTest, ALimitedCredentialKeepsWhatBothAllow) {
+  ASSERT_TRUE(store_->add_sender_grant("bob@example.test", "@example.org"));
+  ASSERT_TRUE(store_->add_sender_grant("bob@example.test", "shop@partner.example"));
+  // An allowed address inside a granted domain is kept as the credential names it.
+  EXPECT_THAT(limited_to("news", {"News@Example.org", "info@example.test"}),
+              ElementsAre("info@example.test", "News@example.org"));
+  // A domain both name stays a domain.
+  EXPECT_THAT(limited_to("domain", {"@example.org"}), ElementsAre("@example.org"));
+  // An allowed domain covers the own and granted addresses in it, and grants nothing more.
+  EXPECT_THAT(limited_to("own-domain", {"@example.test"}),
+              ElementsAre("Bob@example.test", "info@example.test", "sales@example.test"));
+  EXPECT_THAT(limited_to("partner", {"@partner.example", "@elsewhere.example"}), ElementsAre("shop@partner.example"));
+  // Allowed but neither owned nor granted: nothing.
+  EXPECT_THAT(limited_to("outsider", {"x@elsewhere.example", "<>"}), IsEmpty());
+}
+
+TEST_F(SenderGrantsTest, TheNullSenderNeedsBothTheGrantAndTheCredential) {
+  EXPECT_THAT(limited_to("bounces", {"<>"}), IsEmpty());
+  auto cli = open_store(db(), test_options(random_, clock_));
+  ASSERT_TRUE(cli->add_sender_grant("bob@example.test", "<>"));
+  EXPECT_THAT(limited_to("bounces2", {"<>", "info@example.test"}), ElementsAre("info@example.test", "<>"));
+  // A credential limited to addresses does not get the account's <>.
+  EXPECT_THAT(limited_to("plain", {"info@example.test"}), ElementsAre("info@example.test"));
+  // Removing the grant takes it from the next login (the cache sees the new generation).
+  ASSERT_TRUE(cli->remove_sender_grant("bob@example.test", "<>"));
+  EXPECT_THAT(senders_of(password("bob@example.test", "bob-password")),
+              ElementsAre("Bob@example.test", "info@example.test", "sales@example.test"));
+}
+
+TEST_F(SenderGrantsTest, ScramAndCramCarryTheGrants) {
+  ASSERT_TRUE(store_->add_sender_grant("bob@example.test", "@example.org"));
+  auto scram = run_scram(*authenticator_, sasl::ScramHash::sha256, "bob@example.test", "bob-password", client_);
+  ASSERT_TRUE(scram.identity);
+  EXPECT_THAT(scram.identity->sender_addresses,
+              ElementsAre("Bob@example.test", "info@example.test", "sales@example.test", "@example.org"));
+  auto cram = run_cram(*authenticator_, "bob@example.test", "bob-password", client_);
+  EXPECT_TRUE(cram.success) << cram.detail;
+  ASSERT_TRUE(cram.identity);
+  EXPECT_THAT(cram.identity->sender_addresses,
+              ElementsAre("Bob@example.test", "info@example.test", "sales@example.test", "@example.org"));
 }
 
 }  // namespace
