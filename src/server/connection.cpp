@@ -119,9 +119,11 @@ Connection::Connection(asio::ip::tcp::socket socket, const ListenerContext& list
       timer_(stream_.socket().get_executor()),
       delay_timer_(stream_.socket().get_executor()) {
   registry_.insert(this);
+  server_.metrics.connection_opened(listener_.settings.listener_name);
 }
 
 Connection::~Connection() {
+  server_.metrics.connection_closed(listener_.settings.listener_name);
   registry_.erase(this);
   server_.limiter.release(client_address_);
 }
@@ -174,6 +176,7 @@ asio::awaitable<void> Connection::serve() {
     boost::system::error_code ec;
     co_await stream_.handshake(server_.tls.current(), ec, listener_.client_ca);
     disarm();
+    server_.metrics.tls_handshake(ec ? "failed" : "ok");
     if (ec) {
       spdlog::debug("tls handshake failed client={}:{}: {}", client_address_, client_port_, ec.message());
       co_return;
@@ -221,6 +224,32 @@ void Connection::absorb(session::Output& out) {
     if (!event.success && event.reply.starts_with("535 ")) auth_failed_ = true;
     log_auth(event);
   }
+  log_messages(out);
+}
+
+void Connection::log_messages(const session::Output& out) {
+  auto now = server_.clock.now();
+  const auto& identity = session_->identity();
+  for (const auto& m : out.message_events) {
+    observe::MessageEvent e;
+    e.time = now;
+    e.result = m.accepted ? "accepted" : "refused";
+    e.client_ip = client_address_;
+    e.client_port = client_port_;
+    e.listener = listener_.settings.listener_name;
+    e.queue_id = m.queue_id;
+    if (identity) {
+      e.account = identity->account;
+      e.credential = identity->credential;
+    }
+    e.sender = m.sender;
+    e.recipients = m.recipients;
+    e.size = m.size;
+    e.reply = m.reply;
+    e.reason = m.reason;
+    if (m.accepted) server_.defences.message_accepted(client_address_, identity ? &*identity : nullptr, m.recipients, now);
+    server_.defences.message_event(e);
+  }
 }
 
 // DESIGN §3.7: the pause is the same for an unknown account and a wrong password, so timing
@@ -228,9 +257,11 @@ void Connection::absorb(session::Output& out) {
 // idleness: the watchdog is disarmed, and the I/O thread serves other connections meanwhile.
 asio::awaitable<void> Connection::delay_auth_failure() {
   auth_failed_ = false;
-  if (server_.auth_failure_delay <= std::chrono::seconds::zero() || shutdown_requested_) co_return;
+  auto delay = server_.auth_failure_delay + extra_failure_delay_;
+  extra_failure_delay_ = std::chrono::seconds::zero();
+  if (delay <= std::chrono::seconds::zero() || shutdown_requested_) co_return;
   disarm();
-  delay_timer_.expires_after(server_.auth_failure_delay);
+  delay_timer_.expires_after(delay);
   co_await delay_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
@@ -256,19 +287,90 @@ void Connection::log_auth(const session::AuthEvent& event) {
                  client_address_, listener_.settings.listener_name, tls.version.empty() ? "none" : tls.version,
                  event.mechanism, event.reply, auth_reason_.empty() ? "-" : auth_reason_, event.detail, certificate);
   }
+  record_auth(event, certificate);
   auth_reason_.clear();
+  auth_facts_.reset();
+  auth_resolved_.reset();
+  auth_throttled_ = false;
+}
+
+// DESIGN §3.9: the JSON event of one AUTH exchange, and what the throttle learns from it.
+void Connection::record_auth(const session::AuthEvent& event, const std::string& certificate) {
+  auto now = server_.clock.now();
+  auto tls = stream_.tls_facts();
+  observe::AuthEvent e;
+  e.time = now;
+  if (event.success) {
+    e.result = "ok";
+  } else if (auth_throttled_) {
+    e.result = "throttled";
+  } else if (event.reply.starts_with("535 ")) {
+    e.result = "failed";
+  } else if (event.reply.starts_with("454 ")) {
+    e.result = "temporary";
+  } else {
+    e.result = "aborted";
+  }
+  e.client_ip = client_address_;
+  e.client_port = client_port_;
+  e.listener = listener_.settings.listener_name;
+  e.tls_version = tls.version;
+  e.tls_cipher = tls.cipher;
+  e.mechanism = event.mechanism;
+  if (auth_facts_) e.login = auth_facts_->login;
+  // The account and credential the name resolved to: on success the identity; on a failed
+  // SCRAM or CRAM-MD5 proof, the one whose verifier the store handed out.
+  if (event.identity) {
+    e.account = event.identity->account;
+    e.credential = event.identity->credential;
+  } else if (auth_resolved_) {
+    e.account = auth_resolved_->account;
+    e.credential = auth_resolved_->credential;
+  }
+  if (event.success) {
+    e.reason = "";
+  } else if (auth_resolved_ && e.result == "failed") {
+    e.reason = "wrong password";  // the store found the verifier; the client's proof did not match it
+  } else {
+    e.reason = auth_reason_.empty() ? event.detail : auth_reason_;
+  }
+  if (!certificate.empty()) e.reason += (e.reason.empty() ? "" : ";") + certificate.substr(1);
+  e.reply = event.reply;
+  e.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - event.started).count();
+  if (event.started.time_since_epoch().count() == 0 || e.duration_ms < 0) e.duration_ms = 0;
+  server_.defences.auth_event(e);
+  if (event.success && event.identity) {
+    server_.defences.auth_succeeded(client_address_, event.identity->account, now);
+  } else if (e.result == "failed" && auth_facts_) {
+    server_.defences.auth_failed(*auth_facts_, now);
+  }
 }
 
 asio::awaitable<void> Connection::authenticate(const sasl::Request& request, session::Output& out) {
   spdlog::debug("auth request client={}: {}", client_address_, sasl::describe(sasl::Step{request}));
-  auth::ClientFacts facts{client_address_, stream_.is_tls()};
-  auth::Resolution r = co_await async_resolve(server_.auth_pool, server_.authenticator, request, std::move(facts),
-                                              timer_.get_executor());
+  auto now = server_.clock.now();
+  auth_facts_ = server_.defences.facts(client_address_, request);
+  auto decision = server_.defences.before_auth(*auth_facts_, now);
+  auth::Resolution r;
+  if (decision.kind == policy::ThrottleDecision::Kind::refuse) {
+    // DESIGN §3.7: refused without checking, with 454 (a 4xx keeps the client's saved password).
+    auth_throttled_ = true;
+    r = auth::Resolution{temporary_failure_for(request), std::nullopt,
+                         decision.because ? "throttled: " + std::string(policy::to_string(decision.because->scope)) +
+                                                " " + decision.because->key
+                                          : "throttled"};
+  } else {
+    extra_failure_delay_ = decision.failure_delay;
+    auth::ClientFacts facts{client_address_, stream_.is_tls()};
+    r = co_await async_resolve(server_.auth_pool, server_.authenticator, request, std::move(facts),
+                               timer_.get_executor());
+  }
   if (r.answer.index() != request.index()) {
     // The contract says the answer matches the request; anything else must not authenticate.
     r = auth::Resolution{temporary_failure_for(request), std::nullopt, "answer of the wrong kind"};
   }
   auth_reason_ = r.reason;
+  if (r.identity) auth_resolved_ = session::AuthInfo{r.identity->account, r.identity->credential, "", {}};
   session::AuthResolution resolution{std::move(r.answer), std::nullopt};
   if (r.identity) {
     resolution.identity =
@@ -342,6 +444,7 @@ asio::awaitable<bool> Connection::start_tls() {
   boost::system::error_code ec;
   co_await stream_.handshake(std::move(contexts), ec, listener_.client_ca);
   disarm();
+  server_.metrics.tls_handshake(ec ? "failed" : "ok");
   if (ec) {
     spdlog::debug("starttls handshake failed client={}:{}: {}", client_address_, client_port_, ec.message());
     co_return false;
@@ -368,6 +471,7 @@ asio::awaitable<void> Connection::commit_message(session::Envelope envelope) {
   session::Output out;
   session_->on_commit_result(result, out);
   out_ += out.replies;
+  log_messages(out);
 }
 
 asio::awaitable<bool> Connection::flush() {

@@ -23,6 +23,7 @@
 #include "policy/relay.hpp"
 #include "queue/spool.hpp"
 #include "server/connection_limiter.hpp"
+#include "server/defences.hpp"
 #include "session/session.hpp"
 
 namespace postern::server {
@@ -51,6 +52,9 @@ struct ServerContext {
   boost::asio::thread_pool& auth_pool;
   /// Pause before every 535 to AUTH (config [auth] failure_delay); zero: none.
   std::chrono::seconds auth_failure_delay{0};
+  /// Throttle, rate limits, events and alerts (DESIGN §3.7-§3.9).
+  Defences& defences;
+  observe::Metrics& metrics;
 };
 
 class Connection;
@@ -86,6 +90,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Writes the replies and message bytes of one step and logs its AUTH outcomes.
   void absorb(session::Output& out);
   void log_auth(const session::AuthEvent& event);
+  void log_messages(const session::Output& out);
+  void record_auth(const session::AuthEvent& event, const std::string& certificate);
   /// Waits auth_failure_delay before the replies of a step that refused credentials.
   boost::asio::awaitable<void> delay_auth_failure();
   session::TlsInfo tls_info() const;
@@ -107,6 +113,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<queue::Writer> writer_;
   std::optional<base::Error> writer_error_;
   std::string auth_reason_;  // Resolution::reason of the exchange in progress, for the log
+  std::optional<AuthAttemptFacts> auth_facts_;  // what the exchange in progress asked, for the throttle
+  std::optional<session::AuthInfo> auth_resolved_;  // whom the store's last answer spoke for
+  bool auth_throttled_ = false;                 // the throttle refused the exchange in progress
+  std::chrono::seconds extra_failure_delay_{0};  // the account is slowed (AuthThrottle)
   std::string in_;   // unconsumed input
   std::string out_;  // replies not yet written
   std::size_t read_chunk_ = 4096;

@@ -15,18 +15,25 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <condition_variable>
 #include <functional>
 #include <list>
+#include <mutex>
 #include <thread>
 
 #include "auth/account_store.hpp"
 #include "auth/jwt.hpp"
+#include "auth/limit_cache.hpp"
+#include "auth/state_store.hpp"
 #include "auth/store_authenticator.hpp"
 #include "sasl/scram.hpp"
 #include "base/strings.hpp"
 #include "observe/log.hpp"
 #include "policy/access.hpp"
+#include "server/alert_hook.hpp"
 #include "server/connection.hpp"
+#include "server/defences.hpp"
+#include "server/metrics_http.hpp"
 #include "smtp/replies.hpp"
 
 namespace postern::server {
@@ -65,7 +72,7 @@ struct AuthShared {
 };
 
 ListenerContext make_listener_context(const config::Config& cfg, const config::Listener& l, bool have_tls,
-                                      const AuthShared& auth) {
+                                      const AuthShared& auth, const session::SendPolicy& send_policy) {
   ListenerContext ctx;
   ctx.settings.hostname = cfg.hostname;
   ctx.settings.listener_name = l.name;
@@ -82,6 +89,7 @@ ListenerContext make_listener_context(const config::Config& cfg, const config::L
   ctx.settings.auth.fake_salt_secret = auth.fake_salt_secret;
   ctx.settings.auth.scram_iterations = cfg.auth.scram_iterations;
   if (l.request_client_certificate) ctx.client_ca = auth.client_ca;
+  ctx.settings.send_policy = &send_policy;
   return ctx;
 }
 
@@ -147,7 +155,7 @@ class Server {
 
   base::Result<void> bind(asio::io_context& main) {
     for (const auto& l : cfg_.listeners) {
-      BoundListener b{&l, make_listener_context(cfg_, l, !shared_.tls.empty(), auth_), nullptr};
+      BoundListener b{&l, make_listener_context(cfg_, l, !shared_.tls.empty(), auth_, shared_.defences), nullptr};
       boost::system::error_code ec;
       auto address = asio::ip::make_address(l.address, ec);
       if (ec) return base::fail("listener " + l.name + ": bad address " + l.address);
@@ -197,17 +205,28 @@ class Server {
       std::string ip = client_ip(peer);
       socket.set_option(tcp::no_delay(true), peer_ec);
       // Decided before the limiter, so a refused client never holds a connection slot.
+      auto now = shared_.clock.now();
       if (!access_allowed(*l.config, ip)) {
         spdlog::info("refused connection from {} on {}: {}", ip, l.config->name, smtp::replies::access_denied.text);
+        shared_.defences.connection_refused(ip, peer.port(), l.config->name, smtp::replies::access_denied,
+                                            "denied network", now);
         asio::co_spawn(w.context, refuse(std::move(socket), l.context.implicit_tls, smtp::replies::access_denied),
                        asio::detached);
         continue;
       }
+      // DESIGN §3.7: an address over the failed-login limit, or opening connections too fast.
+      if (auto refusal = shared_.defences.on_connect(ip, l.config->name, peer.port(), now)) {
+        spdlog::info("refused connection from {} on {}: {}", ip, l.config->name, refusal->reason);
+        asio::co_spawn(w.context, refuse(std::move(socket), l.context.implicit_tls, refusal->reply), asio::detached);
+        continue;
+      }
       auto verdict = shared_.limiter.try_acquire(ip);
       if (verdict != ConnectionLimiter::Verdict::ok) {
-        auto why = verdict == ConnectionLimiter::Verdict::too_many_total ? smtp::replies::too_many_connections
-                                                                        : smtp::replies::too_many_connections_from_ip;
+        bool total = verdict == ConnectionLimiter::Verdict::too_many_total;
+        auto why = total ? smtp::replies::too_many_connections : smtp::replies::too_many_connections_from_ip;
         spdlog::info("refused connection from {}: {}", ip, why.text);
+        shared_.defences.connection_refused(ip, peer.port(), l.config->name, why,
+                                            total ? "too many connections" : "too many connections from address", now);
         asio::co_spawn(w.context, refuse(std::move(socket), l.context.implicit_tls, why), asio::detached);
         continue;
       }
@@ -238,6 +257,56 @@ void stop_workers(std::vector<std::unique_ptr<Worker>>& workers) {
     w->thread.join();
   }
 }
+
+// The defences' background work, once a second: `postern user limits` and `lockout clear`
+// reach the running server, and counters, known clients and the usage history reach the disk
+// (so a restart keeps them). Nothing here runs on an I/O thread.
+class StateThread {
+ public:
+  StateThread(Defences& defences, auth::StateStore& state, auth::LimitCache& limits, auth::AccountStore& accounts,
+              const base::Clock& clock)
+      : defences_(defences), state_(state), limits_(limits), accounts_(accounts), clock_(clock) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~StateThread() { stop(); }
+
+  /// Persists one last time and joins.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    defences_.persist(state_, clock_.now());
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    for (unsigned tick = 0; !stopping_; ++tick) {
+      lock.unlock();
+      if (auto r = limits_.refresh(); !r) spdlog::warn("sending limits: cannot reload: {}", r.error().message);
+      defences_.apply_clears(state_);
+      auto now = clock_.now();
+      defences_.persist(state_, now);
+      defences_.check_volume(state_, accounts_, now);
+      lock.lock();
+      wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    }
+  }
+
+  Defences& defences_;
+  auth::StateStore& state_;
+  auth::LimitCache& limits_;
+  auth::AccountStore& accounts_;
+  const base::Clock& clock_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -301,8 +370,41 @@ int run(const config::Config& cfg) {
   // argon2id and the store block: AUTH is resolved on these threads, never on the I/O ones.
   asio::thread_pool auth_pool(2);
   ConnectionLimiter limiter(cfg.limits.max_connections, cfg.limits.max_connections_per_ip);
-  ServerContext shared{relay,         clock, **spool, tls, limiter, cfg.limits.idle_timeout, cfg.limits.command_timeout,
-                       *authenticator, auth_pool, cfg.auth.failure_delay};
+
+  auto events = observe::EventLog::open(cfg.event_log);
+  if (!events) {
+    spdlog::critical("event_log: {}", events.error().message);
+    return 1;
+  }
+  auto state = auth::StateStore::open(cfg.data_dir / "state.db");
+  if (!state) {
+    spdlog::critical("cannot open the state database: {}", state.error().message);
+    return 1;
+  }
+  auth::LimitCache limit_cache(**store);
+  if (auto r = limit_cache.refresh(); !r) {
+    spdlog::critical("cannot read the sending limits: {}", r.error().message);
+    return 1;
+  }
+  observe::Metrics metrics;
+  AlertHook hook(cfg.abuse.alert_hook, cfg.abuse.alert_hook_timeout,
+                 [](const std::string& why) { spdlog::warn("{}", why); });
+  Defences defences(cfg, limit_cache, **events, metrics, hook);
+  defences.restore(**state, clock.now());
+  defences.set_queue_depth((*spool)->recovery().committed);
+  metrics.set_queue_depth([&defences] { return defences.queue_depth(); });
+  ServerContext shared{relay,
+                       clock,
+                       **spool,
+                       tls,
+                       limiter,
+                       cfg.limits.idle_timeout,
+                       cfg.limits.command_timeout,
+                       *authenticator,
+                       auth_pool,
+                       cfg.auth.failure_delay,
+                       defences,
+                       metrics};
 
   unsigned n = cfg.threads != 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::unique_ptr<Worker>> workers;
@@ -317,8 +419,24 @@ int run(const config::Config& cfg) {
     spdlog::critical("{}", r.error().message);
     return 1;
   }
+  std::optional<MetricsEndpoint> endpoint;
+  if (!cfg.metrics.address.empty()) {
+    endpoint.emplace(main, metrics);
+    if (auto r = endpoint->listen(cfg.metrics.address, cfg.metrics.port); !r) {
+      spdlog::critical("[metrics]: {}", r.error().message);
+      return 1;
+    }
+  }
+  StateThread state_thread(defences, **state, limit_cache, **store, clock);
   for (auto& w : workers) w->thread = std::thread([&ctx = w->context] { ctx.run(); });
   server.start(main);
+  if (endpoint) {
+    endpoint->start();
+    spdlog::info("metrics on http://{}:{}/metrics", cfg.metrics.address.find(':') == std::string::npos
+                                                         ? cfg.metrics.address
+                                                         : "[" + cfg.metrics.address + "]",
+                 endpoint->port());
+  }
 
   std::function<void()> wait_hup = [&] {
     hup.async_wait([&](boost::system::error_code ec, int) {
@@ -330,6 +448,7 @@ int run(const config::Config& cfg) {
       } else {
         spdlog::error("SIGHUP: TLS reload failed, keeping the old certificates: {}", r.error().message);
       }
+      if (auto r = (*events)->reopen(); !r) spdlog::error("SIGHUP: cannot reopen the event log: {}", r.error().message);
       wait_hup();
     });
   };
@@ -339,6 +458,7 @@ int run(const config::Config& cfg) {
     spdlog::info("signal {}: shutting down", sig);
     server.stop_accepting();
     hup.cancel();
+    if (endpoint) endpoint->stop();
     for (auto& w : workers) {
       asio::post(w->context, [&w] {
         // Copy: a connection may finish (and unregister) while we walk the set.
@@ -352,6 +472,7 @@ int run(const config::Config& cfg) {
   main.run();
   stop_workers(workers);
   auth_pool.join();
+  state_thread.stop();
   spdlog::info("stopped");
   return 0;
 }

@@ -104,6 +104,9 @@ class Server:
     def write_config(self) -> None:
         out = [f'hostname = "{HOSTNAME}"', f'local_domains = ["{DOMAIN}"]', 'data_dir = "data"', "", "[limits]"]
         out += [f"{k} = {toml_value(v)}" for k, v in self.limits.items()]
+        if "[metrics]" not in self.extra_toml:
+            # The default endpoint (127.0.0.1:9580) would be shared by every server a test starts.
+            out += ["", "[metrics]", 'listen = ""']
         for cert, key in self.certificates:
             # Paths inside the server's directory are written relative: they resolve against the config file.
             out += ["", "[[tls.certificate]]", f"cert = {toml_value(self._rel(cert))}", f"key = {toml_value(self._rel(key))}"]

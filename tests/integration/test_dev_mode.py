@@ -1,7 +1,11 @@
 """`postern serve --dev`: a working server from nothing, on the fixed ports 2525/2587/2465."""
 
+import base64
+import concurrent.futures
+import json
 import re
 import signal
+import urllib.request
 import socket
 import subprocess
 import time
@@ -11,7 +15,7 @@ import pytest
 import postern_harness as h
 from smtp_raw import SMTPConn, expect, make_message, queued_id
 
-DEV_PORTS = {"smtp": 2525, "submission": 2587, "submissions": 2465}
+DEV_PORTS = {"smtp": 2525, "submission": 2587, "submissions": 2465, "metrics": 2580}
 
 
 def ports_free() -> list[int]:
@@ -38,7 +42,7 @@ class DevServer:
             self.proc = subprocess.Popen([h.postern_bin(), "serve", "--dev", "--data-dir", str(self.data_dir)],
                                          stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         deadline = time.monotonic() + 20
-        for port in DEV_PORTS.values():
+        for kind, port in DEV_PORTS.items():
             while True:
                 assert self.proc.poll() is None, f"dev server exited {self.proc.returncode}:\n{self.output()}"
                 try:
@@ -100,6 +104,33 @@ def test_dev_mode_from_scratch(tmp_path):
         with SMTPConn(DEV_PORTS["submissions"], implicit_tls=True) as c:
             expect(c.greeting(), 220)
             c.ehlo()
+            # Loopback is not exempt in dev mode: eleven failed logins from 127.0.0.9 (four
+            # connections at once, three failures each at most, 2 s apart) put the address over
+            # the limit of ten, and the JSON events on stderr and /metrics show them.
+
+        def guess(n: int) -> None:
+            with SMTPConn(DEV_PORTS["submission"], source="127.0.0.9", timeout=30) as g:
+                expect(g.greeting(), 220)
+                g.ehlo()
+                g.starttls()
+                g.ehlo()
+                for i in range(3 if n < 3 else 2):
+                    expect(g.cmd("AUTH PLAIN " + base64.b64encode(f"\0demo@example.test\0wrong-{n}-{i}".encode()).decode()), 535)
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(guess, range(4)))
+        with SMTPConn(DEV_PORTS["submission"], source="127.0.0.9") as c:
+            expect(c.greeting(), 421, "4.7.0")
+        listing = h.run([h.postern_bin(), "lockout", "list", "--config", str(data / "postern.toml")])
+        deadline = time.monotonic() + 5
+        while "127.0.0.9" not in listing.stdout.decode() and time.monotonic() < deadline:
+            time.sleep(0.2)
+            listing = h.run([h.postern_bin(), "lockout", "list", "--config", str(data / "postern.toml")])
+        assert "127.0.0.9" in listing.stdout.decode(), listing.stdout.decode()
+        metrics = urllib.request.urlopen("http://127.0.0.1:2580/metrics", timeout=5).read().decode()
+        assert re.search(r'^postern_auth_attempts_total\{mechanism="PLAIN",result="failed"\} [1-9]', metrics, re.M), metrics
+        events = [json.loads(line) for line in dev.err.read_text(errors="replace").splitlines() if line.startswith("{")]
+        assert any(e["event"] == "auth" and e["result"] == "failed" and e["client_ip"] == "127.0.0.9" for e in events)
     finally:
         dev.stop()
 
