@@ -30,7 +30,7 @@ struct AuditArgs {
 
 void print_text(const std::vector<auth::AuditEntry>& entries) {
   for (const auto& e : entries) {
-    std::cout << rfc3339_utc(e.time) << " " << e.actor << " " << e.action << " " << e.subject;
+    std::cout << base::format_rfc3339(e.time) << " " << e.actor << " " << e.action << " " << e.subject;
     if (!e.detail.empty()) std::cout << " " << e.detail;
     std::cout << "\n";
   }
@@ -39,7 +39,7 @@ void print_text(const std::vector<auth::AuditEntry>& entries) {
 void print_json(const std::vector<auth::AuditEntry>& entries) {
   json::array out;
   for (const auto& e : entries) {
-    out.push_back(json::object{{"time", rfc3339_utc(e.time)},
+    out.push_back(json::object{{"time", base::format_rfc3339(e.time)},
                                {"actor", e.actor},
                                {"action", e.action},
                                {"subject", e.subject},

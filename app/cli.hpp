@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/time_format.hpp"
 #include "config/config.hpp"
 
 namespace postern::app {
@@ -38,9 +39,6 @@ std::filesystem::path config_path(const ConfigChoice& choice);
 /// Loads and validates the configuration; on failure prints the `FILE:LINE: what` lines to
 /// stderr as they are (no `postern:` prefix) and returns nothing (the caller exits with exit_usage).
 std::optional<config::Config> load_config(const std::filesystem::path& file);
-
-/// RFC 3339 §5.6 date-time in UTC to the second, e.g. "2026-11-21T18:54:43Z".
-std::string rfc3339_utc(std::chrono::system_clock::time_point t);
 
 /// Prints `postern: <message>` on stderr, prefixing every line of a multi-line message.
 void print_error(std::string_view message);

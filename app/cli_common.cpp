@@ -48,15 +48,6 @@ std::optional<config::Config> load_config(const fs::path& file) {
   return std::move(*config);
 }
 
-std::string rfc3339_utc(std::chrono::system_clock::time_point t) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  ::gmtime_r(&seconds, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
-
 void print_error(std::string_view message) {
   while (!message.empty() && message.back() == '\n') message.remove_suffix(1);
   std::string out;

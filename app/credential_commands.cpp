@@ -66,7 +66,7 @@ std::string joined(const std::vector<std::string>& items, const char* none) {
 
 json::value optional_time(const std::optional<TimePoint>& t) {
   if (!t) return nullptr;
-  return json::value(rfc3339_utc(*t));
+  return json::value(base::format_rfc3339(*t));
 }
 
 json::array string_array(const std::vector<std::string>& items) {
@@ -148,7 +148,7 @@ int credential_list(const CredentialArgs& args) {
       for (const auto& c : *list) {
         json::object o;
         o["name"] = c.name;
-        o["created"] = rfc3339_utc(c.created);
+        o["created"] = base::format_rfc3339(c.created);
         o["expires"] = optional_time(c.expires);
         o["revoked"] = optional_time(c.revoked);
         o["last_used"] = optional_time(c.last_used);
@@ -162,13 +162,13 @@ int credential_list(const CredentialArgs& args) {
       return {};
     }
     for (const auto& c : *list) {
-      std::cout << c.name << " created=" << rfc3339_utc(c.created)
-                << " expires=" << (c.expires ? rfc3339_utc(*c.expires) : "never")
-                << " revoked=" << (c.revoked ? rfc3339_utc(*c.revoked) : "no")
-                << " last_used=" << (c.last_used ? rfc3339_utc(*c.last_used) : "never")
+      std::cout << c.name << " created=" << base::format_rfc3339(c.created)
+                << " expires=" << (c.expires ? base::format_rfc3339(*c.expires) : "never")
+                << " revoked=" << (c.revoked ? base::format_rfc3339(*c.revoked) : "no")
+                << " last_used=" << (c.last_used ? base::format_rfc3339(*c.last_used) : "never")
                 << " senders=" << joined(c.allowed_senders, "any") << " networks=" << joined(c.allowed_networks, "any");
       if (c.suspended) {
-        std::cout << " suspended=" << rfc3339_utc(*c.suspended);
+        std::cout << " suspended=" << base::format_rfc3339(*c.suspended);
         if (!c.suspend_reason.empty()) std::cout << " reason=\"" << c.suspend_reason << "\"";
       }
       std::cout << "\n";

@@ -52,7 +52,7 @@ void print_text(const std::vector<policy::Lockout>& lockouts, std::optional<auth
     return;
   }
   // The server rewrites the listing every second or so; an old one means it is not running.
-  std::cout << "listing published by the server at " << rfc3339_utc(*written) << " (" << age(*written, now) << ")\n";
+  std::cout << "listing published by the server at " << base::format_rfc3339(*written) << " (" << age(*written, now) << ")\n";
   if (lockouts.empty()) {
     std::cout << "no lockouts\n";
     return;
@@ -66,7 +66,7 @@ void print_text(const std::vector<policy::Lockout>& lockouts, std::optional<auth
   std::cout << pad("SCOPE", 17) << " " << pad("KEY", key_width) << " " << pad("FAILURES", 8) << " UNTIL\n";
   for (const auto& l : lockouts) {
     std::cout << pad(scope_text(l), 17) << " " << pad(l.key, key_width) << " " << pad(std::to_string(l.failures), 8)
-              << " " << rfc3339_utc(l.until) << "\n";
+              << " " << base::format_rfc3339(l.until) << "\n";
   }
 }
 
@@ -76,11 +76,11 @@ void print_json(const std::vector<policy::Lockout>& lockouts, std::optional<auth
     rows.push_back(json::object{{"scope", std::string(policy::to_string(l.scope))},
                                 {"key", l.key},
                                 {"failures", l.failures},
-                                {"until", rfc3339_utc(l.until)},
+                                {"until", base::format_rfc3339(l.until)},
                                 {"slowed_only", l.slowed_only}});
   }
   json::object out;
-  out["written"] = written ? json::value(rfc3339_utc(*written)) : json::value(nullptr);
+  out["written"] = written ? json::value(base::format_rfc3339(*written)) : json::value(nullptr);
   out["lockouts"] = std::move(rows);
   std::cout << json::serialize(out) << "\n";
 }

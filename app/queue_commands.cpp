@@ -41,7 +41,7 @@ void print_table(const std::vector<queue::Record>& records) {
                            "AUTH");
   for (const auto& r : records) {
     std::string sender = r.sender.empty() ? "<>" : r.sender;
-    std::cout << fmt::format("{:<19}  {:<20}  {:<30}  {:>5}  {:>9}  {}\n", r.id, rfc3339_utc(r.received), sender,
+    std::cout << fmt::format("{:<19}  {:<20}  {:<30}  {:>5}  {:>9}  {}\n", r.id, base::format_rfc3339(r.received), sender,
                              r.recipients.size(), r.size, r.auth_account.value_or("-"));
   }
 }

@@ -272,7 +272,7 @@ int user_list(const UserArgs& args) {
       for (const auto& alias : account.aliases) std::cout << "  alias " << alias << "\n";
       for (const auto& grant : account.sender_grants) std::cout << "  sender " << grant << "\n";
       for (const auto& s : account.suspensions) {
-        std::cout << "  suspended " << s.credential << " since " << rfc3339_utc(s.since)
+        std::cout << "  suspended " << s.credential << " since " << base::format_rfc3339(s.since)
                   << (s.reason.empty() ? "" : ": " + s.reason) << "\n";
       }
     }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/time_format.hpp"
 #include "base/utf8.hpp"
 
 namespace postern::observe {
@@ -28,20 +29,6 @@ bool is_control(std::string_view s, std::size_t i, std::size_t n) {
   return n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) <= 0x9F;
 }
 
-std::string rfc3339(Time t) {
-  using namespace std::chrono;
-  auto ms = floor<milliseconds>(t);
-  auto day = floor<days>(ms);
-  year_month_day ymd{day};
-  hh_mm_ss<milliseconds> hms{ms - day};
-  std::array<char, 40> buf{};
-  int n = std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                        static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                        static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
-  return std::string(buf.data(), static_cast<std::size_t>(n));
-}
-
 // Builds one JSON object in the order the fields are added. Strings are sanitised first, so the
 // escaper only ever sees well-formed UTF-8 without controls; it still escapes every control so
 // the line stays valid JSON whatever it is given.
@@ -50,7 +37,7 @@ class JsonLine {
   JsonLine(Time time, std::string_view event) {
     out_.reserve(384);
     out_ += '{';
-    text("time", rfc3339(time), 64);
+    text("time", base::format_rfc3339(time, 3), 64);
     text("event", event, 64);
   }
 
@@ -187,7 +174,7 @@ std::string to_json(const LockoutEvent& e) {
       .text("scope", e.scope)
       .text("key", e.key)
       .number("failures", e.failures)
-      .text("until", rfc3339(e.until))
+      .text("until", base::format_rfc3339(e.until, 3))
       .boolean("slowed_only", e.slowed_only)
       .finish();
 }

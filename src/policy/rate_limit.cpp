@@ -5,27 +5,12 @@
 #include <string>
 #include <utility>
 
+#include "base/time_format.hpp"
 #include "policy/auth_throttle.hpp"
 
 namespace postern::policy {
 
 namespace {
-
-// "2026-11-21T14:03:00Z" (RFC 3339 §5.6, UTC, whole seconds). Rounded up, so that "try again
-// after" never names a moment that is still too early.
-std::string rfc3339_utc(Time t) {
-  using namespace std::chrono;
-  auto secs = ceil<seconds>(t);
-  auto day = floor<days>(secs);
-  year_month_day ymd{day};
-  hh_mm_ss hms{secs - day};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
 
 void overlay(std::optional<std::uint64_t>& base, const std::optional<std::uint64_t>& over) {
   if (over) base = over;
@@ -50,7 +35,9 @@ struct Check {
 std::string RateRefusal::text() const {
   std::string_view kind = limit.starts_with("message") ? "Message" : "Recipient";
   return std::string(kind) + " rate limit exceeded: " + std::to_string(value) + " " + limit + " for " + subject +
-         "; try again after " + rfc3339_utc(resets);
+         "; try again after " +
+         // Rounded up, so that it never names a moment that is still too early.
+         base::format_rfc3339(std::chrono::ceil<std::chrono::seconds>(resets));
 }
 
 RateLimiter::RateLimiter(RateLimitSettings settings, RateCounters counters, const LimitOverrides& overrides)

@@ -1,5 +1,7 @@
 #include "queue/record_codec.hpp"
 
+#include "base/time_format.hpp"
+
 #include <boost/json.hpp>
 #include <charconv>
 #include <cstdio>
@@ -25,7 +27,7 @@ json::object record_object(const Record& r, Style style) {
   json::object o;
   if (style.stored) o["v"] = stored_record_version;
   o["id"] = r.id;
-  o["received"] = format_rfc3339(r.received, style.stored);
+  o["received"] = base::format_rfc3339(r.received, style.stored ? 6 : 0);
   o["listener"] = style.text(r.listener);
   o["client"] = json::object{{"address", style.text(r.client_address)}, {"port", r.client_port}};
   o["helo"] = style.text(r.helo);
@@ -144,26 +146,6 @@ void read_envelope(Reader& rd, Record& r) {
 }
 
 }  // namespace
-
-std::string format_rfc3339(std::chrono::system_clock::time_point t, bool micros) {
-  using namespace std::chrono;
-  auto us = floor<microseconds>(t);
-  auto day = floor<days>(us);
-  year_month_day ymd{day};
-  hh_mm_ss hms{us - day};
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                        static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                        static_cast<int>(hms.seconds().count()));
-  std::string out(buf, static_cast<std::size_t>(n));
-  if (micros) {
-    std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(hms.subseconds().count()));
-    out += buf;
-  }
-  out += 'Z';
-  return out;
-}
 
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view s) {
   using namespace std::chrono;

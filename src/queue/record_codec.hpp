@@ -15,10 +15,7 @@ namespace postern::queue {
 /// The version written as "v" in stored records; decode_stored_record refuses any other.
 inline constexpr int stored_record_version = 1;
 
-/// RFC 3339 §5.6 in UTC: "2027-01-15T08:00:00Z", or with `micros` "2027-01-15T08:00:00.000042Z".
-std::string format_rfc3339(std::chrono::system_clock::time_point t, bool micros);
-
-/// Parses what format_rfc3339 writes (any number of fraction digits, up to microseconds kept).
+/// Parses what base::format_rfc3339 writes (any number of fraction digits, up to microseconds kept).
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
 /// The record as stored in the spool: the display shape plus "v", and `received` to the

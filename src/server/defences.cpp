@@ -8,7 +8,7 @@
 #include "auth/state_store.hpp"
 #include "base/random.hpp"
 #include "policy/alerts.hpp"
-#include "queue/record_codec.hpp"
+#include "base/time_format.hpp"
 #include "sasl/crypto.hpp"
 
 namespace postern::server {
@@ -194,7 +194,7 @@ void Defences::auth_failed(const AuthAttemptFacts& facts, policy::Time now) {
                          (l.scope == policy::ThrottleScope::account
                               ? (l.slowed_only ? "slowed down" : "unknown clients refused")
                               : "refused") +
-                         " until " + queue::format_rfc3339(l.until, false);
+                         " until " + base::format_rfc3339(l.until);
     alert(std::string(scope_alert_kind(l)), l.key, detail, "", now);
   }
 }
@@ -286,20 +286,15 @@ void Defences::alert(std::string kind, std::string subject, std::string detail, 
 
 // ---- the state thread -----------------------------------------------------------------------
 
-namespace {
-struct Family {
-  std::string_view name;
-  policy::Counters* counters;
-};
-}  // namespace
+std::vector<Defences::Family> Defences::families() const {
+  return {{family_address, address_failures_.get()},      {family_network, network_failures_.get()},
+          {family_account, account_failures_.get()},      {family_connections, connections_.get()},
+          {family_messages_hour, messages_hour_.get()},   {family_messages_day, messages_day_.get()},
+          {family_recipients_hour, recipients_hour_.get()}, {family_recipients_day, recipients_day_.get()}};
+}
 
 void Defences::restore(auth::StateStore& state, policy::Time now) {
-  const Family families[] = {{family_address, address_failures_.get()},   {family_network, network_failures_.get()},
-                             {family_account, account_failures_.get()},   {family_connections, connections_.get()},
-                             {family_messages_hour, messages_hour_.get()}, {family_messages_day, messages_day_.get()},
-                             {family_recipients_hour, recipients_hour_.get()},
-                             {family_recipients_day, recipients_day_.get()}};
-  for (const auto& f : families) {
+  for (const auto& f : families()) {
     auto rows = state.load_counters(f.name);
     if (!rows) {
       spdlog::warn("state: cannot load {}: {}", f.name, rows.error().message);
@@ -315,12 +310,7 @@ void Defences::restore(auth::StateStore& state, policy::Time now) {
 }
 
 void Defences::persist(auth::StateStore& state, policy::Time now) {
-  const Family families[] = {{family_address, address_failures_.get()},   {family_network, network_failures_.get()},
-                             {family_account, account_failures_.get()},   {family_connections, connections_.get()},
-                             {family_messages_hour, messages_hour_.get()}, {family_messages_day, messages_day_.get()},
-                             {family_recipients_hour, recipients_hour_.get()},
-                             {family_recipients_day, recipients_day_.get()}};
-  for (const auto& f : families) {
+  for (const auto& f : families()) {
     if (auto r = state.save_counters(f.name, f.counters->snapshot(now)); !r) {
       spdlog::warn("state: cannot save {}: {}", f.name, r.error().message);
     }

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "base/time_format.hpp"
 #include "queue/spool.hpp"
 #include "queue_test_util.hpp"
 
@@ -25,17 +26,17 @@ Record filled_record() {
 
 TEST(Rfc3339, FormatsUtc) {
   auto t = system_clock::time_point{seconds{1'800'000'000}} + microseconds{42};
-  EXPECT_EQ(format_rfc3339(t, false), "2027-01-15T08:00:00Z");
-  EXPECT_EQ(format_rfc3339(t, true), "2027-01-15T08:00:00.000042Z");
-  EXPECT_EQ(format_rfc3339(system_clock::time_point{seconds{951'782'400}}, false), "2000-02-29T00:00:00Z");
-  EXPECT_EQ(format_rfc3339(system_clock::time_point{}, false), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(base::format_rfc3339(t), "2027-01-15T08:00:00Z");
+  EXPECT_EQ(base::format_rfc3339(t, 6), "2027-01-15T08:00:00.000042Z");
+  EXPECT_EQ(base::format_rfc3339(system_clock::time_point{seconds{951'782'400}}), "2000-02-29T00:00:00Z");
+  EXPECT_EQ(base::format_rfc3339(system_clock::time_point{}), "1970-01-01T00:00:00Z");
 }
 
 TEST(Rfc3339, ParsesWhatItFormats) {
   for (long long us : {0LL, 951'782'400'000'000LL, 1'800'000'000'123'456LL, 4'102'444'799'999'999LL}) {
     auto t = system_clock::time_point{microseconds{us}};
-    EXPECT_EQ(parse_rfc3339(format_rfc3339(t, true)), t) << us;
-    EXPECT_EQ(parse_rfc3339(format_rfc3339(t, false)), std::chrono::floor<seconds>(t)) << us;
+    EXPECT_EQ(parse_rfc3339(base::format_rfc3339(t, 6)), t) << us;
+    EXPECT_EQ(parse_rfc3339(base::format_rfc3339(t)), std::chrono::floor<seconds>(t)) << us;
   }
   EXPECT_EQ(parse_rfc3339("2027-01-15T08:00:00.5Z"),
             system_clock::time_point{seconds{1'800'000'000}} + std::chrono::milliseconds{500});
