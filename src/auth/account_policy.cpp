@@ -33,6 +33,17 @@ constexpr std::array<LimitField, 4> limit_fields{{
     {"recipients_per_day", &policy::SendLimits::recipients_per_day},
 }};
 
+// Runs `sql`, a DELETE keyed by ?1 = account id and ?2 = `text`; whether a row went.
+base::Result<bool> delete_row(sqlite::Db& db, const char* sql, std::int64_t account_id, std::string_view text) {
+  auto stmt = sqlite::Stmt::prepare(db, sql);
+  if (!stmt) return std::unexpected(stmt.error());
+  sqlite::Stmt::Scope scope(*stmt);
+  stmt->bind_int64(1, account_id);
+  stmt->bind_text(2, text);
+  if (auto ok = stmt->run(); !ok) return std::unexpected(ok.error());
+  return db.changes() != 0;
+}
+
 base::Result<void> check_override(const policy::LimitOverride& o) {
   bool any = o.unlimited;
   for (const auto& f : limit_fields) {
@@ -167,15 +178,10 @@ base::Result<void> AccountStore::set_limits(std::string_view address, std::strin
 
 base::Result<void> AccountStore::clear_limits(std::string_view address, std::string_view credential) {
   return change_account(address, [&](std::int64_t id, const std::string& key) -> base::Result<void> {
-    auto stmt = sqlite::Stmt::prepare(writer_, "DELETE FROM limit_overrides WHERE account_id = ?1 AND credential = ?2");
-    if (!stmt) return std::unexpected(stmt.error());
-    {
-      sqlite::Stmt::Scope scope(*stmt);
-      stmt->bind_int64(1, id);
-      stmt->bind_text(2, credential);
-      if (auto ok = stmt->run(); !ok) return ok;
-    }
-    if (writer_.changes() == 0) {
+    auto gone = delete_row(writer_, "DELETE FROM limit_overrides WHERE account_id = ?1 AND credential = ?2", id,
+                           credential);
+    if (!gone) return std::unexpected(gone.error());
+    if (!*gone) {
       return base::fail("no limit override for " + key +
                         (credential.empty() ? "" : " credential " + std::string(credential)));
     }
@@ -256,15 +262,9 @@ base::Result<void> AccountStore::remove_sender_grant(std::string_view address, s
   auto sender = normalize_sender(grant);
   if (!sender) return std::unexpected(sender.error());
   return change_account(address, [&](std::int64_t id, const std::string& key) -> base::Result<void> {
-    auto stmt = sqlite::Stmt::prepare(writer_, "DELETE FROM sender_grants WHERE account_id = ?1 AND sender = ?2");
-    if (!stmt) return std::unexpected(stmt.error());
-    {
-      sqlite::Stmt::Scope scope(*stmt);
-      stmt->bind_int64(1, id);
-      stmt->bind_text(2, *sender);
-      if (auto ok = stmt->run(); !ok) return ok;
-    }
-    if (writer_.changes() == 0) return base::fail("no sender grant " + *sender + " for " + key);
+    auto gone = delete_row(writer_, "DELETE FROM sender_grants WHERE account_id = ?1 AND sender = ?2", id, *sender);
+    if (!gone) return std::unexpected(gone.error());
+    if (!*gone) return base::fail("no sender grant " + *sender + " for " + key);
     return audit("sender.remove", key, *sender);
   });
 }
@@ -325,15 +325,9 @@ base::Result<void> AccountStore::suspend_credential(std::string_view address, st
 
 base::Result<void> AccountStore::resume_credential(std::string_view address, std::string_view credential) {
   return change_account(address, [&](std::int64_t id, const std::string& key) -> base::Result<void> {
-    auto stmt = sqlite::Stmt::prepare(writer_, "DELETE FROM suspensions WHERE account_id = ?1 AND credential = ?2");
-    if (!stmt) return std::unexpected(stmt.error());
-    {
-      sqlite::Stmt::Scope scope(*stmt);
-      stmt->bind_int64(1, id);
-      stmt->bind_text(2, credential);
-      if (auto ok = stmt->run(); !ok) return ok;
-    }
-    if (writer_.changes() == 0) {
+    auto gone = delete_row(writer_, "DELETE FROM suspensions WHERE account_id = ?1 AND credential = ?2", id, credential);
+    if (!gone) return std::unexpected(gone.error());
+    if (!*gone) {
       return base::fail("credential " + std::string(credential) + " of " + key + " is not suspended");
     }
     return audit("credential.resume", key, credential);

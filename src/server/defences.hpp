@@ -96,6 +96,12 @@ class Defences final : public session::SendPolicy {
   void set_queue_depth(std::uint64_t n) { queue_depth_.store(n, std::memory_order_relaxed); }
 
  private:
+  /// Every counter family with its name in the state database.
+  struct Family {
+    std::string_view name;
+    policy::Counters* counters;
+  };
+  std::vector<Family> families() const;
   void alert(std::string kind, std::string subject, std::string detail, std::string action, policy::Time now);
   bool exempt(const policy::IpAddress& ip) const;
 

@@ -12,26 +12,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "scratch_dir.hpp"
+
 namespace postern::observe::testing {
 
-/// A fresh directory under the test temp dir, removed with everything in it at the end.
-class ScratchDir {
+/// A scratch directory named postern-observe-XXXXXX.
+class ScratchDir : public postern::testing::ScratchDir {
  public:
-  ScratchDir() {
-    std::string tmpl = ::testing::TempDir() + "postern-observe-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  ScratchDir() : postern::testing::ScratchDir("postern-observe") {}
 };
 
 inline std::string read_file(const std::filesystem::path& p) {

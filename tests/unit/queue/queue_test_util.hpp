@@ -12,28 +12,15 @@
 #include <vector>
 
 #include "queue/spool.hpp"
+#include "scratch_dir.hpp"
 
 namespace postern::queue::testing {
 
-/// A fresh directory under the test temp dir, removed with everything in it at the end.
-class ScratchDir {
+/// A scratch directory named postern-queue-XXXXXX, with the spool's place in it.
+class ScratchDir : public postern::testing::ScratchDir {
  public:
-  ScratchDir() {
-    std::string tmpl = ::testing::TempDir() + "postern-queue-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path spool() const { return path_ / "queue"; }
-
- private:
-  std::filesystem::path path_;
+  ScratchDir() : postern::testing::ScratchDir("postern-queue") {}
+  std::filesystem::path spool() const { return path() / "queue"; }
 };
 
 /// An envelope with every field set, so a round trip shows any field that gets lost.
