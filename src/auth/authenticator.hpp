@@ -47,6 +47,9 @@ struct Resolution {
   /// For the log, never shown to the client: "wrong password", "unknown account", "revoked",
   /// "expired", "network not allowed", "account disabled", "store unavailable", ...
   std::string reason;
+  /// For the log, never shown to the client: the existing account a refused login named (e.g.
+  /// with a wrong password), so the event says whose password was guessed; empty otherwise.
+  std::string account;
 };
 
 /// Answers SASL requests from the credential store (and, for bearer tokens, the token

@@ -275,7 +275,11 @@ Resolution StoreAuthenticator::on(const sasl::VerifyPassword& r, const ClientFac
                              "stored hash of " + account.account + "/" + c->name + " unusable: " + checked.error().message);
     }
     if (*checked != HashCheck::match) continue;
-    if (auto why = refusal(account, *c, client, now)) return password_answer(Verdict::bad_credentials, *why);
+    if (auto why = refusal(account, *c, client, now)) {
+      auto refused = password_answer(Verdict::bad_credentials, *why);
+      refused.account = account.account;
+      return refused;
+    }
     Identity identity = identity_of(account, *c);
     std::string note = complete(account, *c, r.password);
     if (cache_) cache_->insert(key, CachedLogin{identity, c->expires, c->allowed_networks}, now, account.generation);
@@ -284,7 +288,9 @@ Resolution StoreAuthenticator::on(const sasl::VerifyPassword& r, const ClientFac
     }
     return password_answer(Verdict::ok, "password ok" + note, std::move(identity));
   }
-  return password_answer(Verdict::bad_credentials, "wrong password");
+  auto refused = password_answer(Verdict::bad_credentials, "wrong password");
+  refused.account = account.account;
+  return refused;
 }
 
 std::variant<std::pair<LoginRecord, StoredCredential>, std::pair<Verdict, std::string>> StoreAuthenticator::lookup(

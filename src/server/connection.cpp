@@ -285,13 +285,23 @@ void Connection::log_auth(const session::AuthEvent& event) {
   } else {
     spdlog::info("auth failed client={} listener={} tls={} mechanism={} reply={} reason={} detail={}{}",
                  client_address_, listener_.settings.listener_name, tls.version.empty() ? "none" : tls.version,
-                 event.mechanism, event.reply, auth_reason_.empty() ? "-" : auth_reason_, event.detail, certificate);
+                 event.mechanism, event.reply, failure_reason(event), event.detail, certificate);
   }
   record_auth(event, certificate);
   auth_reason_.clear();
   auth_facts_.reset();
   auth_resolved_.reset();
   auth_throttled_ = false;
+}
+
+// Why an exchange failed, for the log: the store's reason, except that when the store handed
+// out a SCRAM verifier or CRAM-MD5 secret, the refusal was the client's proof not matching it.
+std::string Connection::failure_reason(const session::AuthEvent& event) const {
+  bool proof = auth_resolved_ && !auth_resolved_->credential.empty() && auth_facts_ &&
+               !auth_facts_->attempt.password_fingerprint && !auth_throttled_;
+  if (proof && event.reply.starts_with("535 ")) return "wrong password";
+  if (!auth_reason_.empty()) return auth_reason_;
+  return event.detail.empty() ? "-" : event.detail;
 }
 
 // DESIGN §3.9: the JSON event of one AUTH exchange, and what the throttle learns from it.
@@ -327,13 +337,7 @@ void Connection::record_auth(const session::AuthEvent& event, const std::string&
     e.account = auth_resolved_->account;
     e.credential = auth_resolved_->credential;
   }
-  if (event.success) {
-    e.reason = "";
-  } else if (auth_resolved_ && e.result == "failed") {
-    e.reason = "wrong password";  // the store found the verifier; the client's proof did not match it
-  } else {
-    e.reason = auth_reason_.empty() ? event.detail : auth_reason_;
-  }
+  if (!event.success) e.reason = failure_reason(event);
   if (!certificate.empty()) e.reason += (e.reason.empty() ? "" : ";") + certificate.substr(1);
   e.reply = event.reply;
   e.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - event.started).count();
@@ -370,7 +374,11 @@ asio::awaitable<void> Connection::authenticate(const sasl::Request& request, ses
     r = auth::Resolution{temporary_failure_for(request), std::nullopt, "answer of the wrong kind"};
   }
   auth_reason_ = r.reason;
-  if (r.identity) auth_resolved_ = session::AuthInfo{r.identity->account, r.identity->credential, "", {}};
+  if (r.identity) {
+    auth_resolved_ = session::AuthInfo{r.identity->account, r.identity->credential, "", {}};
+  } else if (!r.account.empty()) {
+    auth_resolved_ = session::AuthInfo{r.account, "", "", {}};
+  }
   session::AuthResolution resolution{std::move(r.answer), std::nullopt};
   if (r.identity) {
     resolution.identity =

@@ -92,6 +92,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void log_auth(const session::AuthEvent& event);
   void log_messages(const session::Output& out);
   void record_auth(const session::AuthEvent& event, const std::string& certificate);
+  std::string failure_reason(const session::AuthEvent& event) const;
   /// Waits auth_failure_delay before the replies of a step that refused credentials.
   boost::asio::awaitable<void> delay_auth_failure();
   session::TlsInfo tls_info() const;

@@ -5,6 +5,7 @@ must find exactly those failures, with the client's address."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
 import smtplib
@@ -99,6 +100,11 @@ def test_fail2ban_regex_finds_every_failed_mechanism(logged):
     mechanisms = {re.search(r'"mechanism":"([^"]*)"', line).group(1) for line in failed}
     assert mechanisms == {"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS",
                           "OAUTHBEARER", "XOAUTH2", "EXTERNAL"}, mechanisms
+    # Each failure names the account whose password was tried, and why it failed.
+    for line in failed:
+        e = json.loads(line)
+        if e["login"] == ALICE and e["mechanism"] not in ("OAUTHBEARER", "XOAUTH2"):
+            assert (e["account"], e["reason"]) == (ALICE, "wrong password"), e
     m = re.search(r"Lines: (\d+) lines, (\d+) ignored, (\d+) matched, (\d+) missed", out)
     assert m, out
     assert int(m.group(3)) == len(failed) == 10, out

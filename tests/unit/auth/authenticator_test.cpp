@@ -92,9 +92,13 @@ TEST_F(AuthenticatorTest, WrongUnknownAndMalformedAreBadCredentials) {
   EXPECT_EQ(verdict(wrong), Verdict::bad_credentials);
   EXPECT_EQ(wrong.reason, "wrong password");
   EXPECT_FALSE(wrong.identity);
+  // For the log: whose password was guessed (the canonical address, whatever case was typed).
+  EXPECT_EQ(wrong.account, "bob@example.test");
+  EXPECT_EQ(password("BOB@example.test", "bob-passwort").account, "bob@example.test");
   auto unknown = password("nobody@example.test", "bob-password");
   EXPECT_EQ(verdict(unknown), Verdict::bad_credentials);
   EXPECT_EQ(unknown.reason, "unknown account");
+  EXPECT_EQ(unknown.account, "");
   auto alias = password("info@example.test", "bob-password");  // an alias is no login name
   EXPECT_EQ(alias.reason, "unknown account");
   EXPECT_EQ(password("bob", "bob-password").reason, "malformed login name");
