@@ -285,7 +285,7 @@ class StateThread {
  private:
   void loop() {
     std::unique_lock lock(mutex_);
-    for (unsigned tick = 0; !stopping_; ++tick) {
+    while (!stopping_) {
       lock.unlock();
       if (auto r = limits_.refresh(); !r) spdlog::warn("sending limits: cannot reload: {}", r.error().message);
       defences_.apply_clears(state_);
