@@ -18,4 +18,14 @@ bool connection_allowed(const IpAddress& address, const std::vector<Cidr>& allow
   return allow.empty() || in_any(address, allow);
 }
 
+bool is_loopback(const IpAddress& address) {
+  if (address.v4) return address.bytes[12] == 127;
+  static const IpAddress v6_loopback = *IpAddress::parse("::1");
+  return address == v6_loopback;
+}
+
+bool exempt_address(const IpAddress& address, bool loopback, const std::vector<Cidr>& networks) {
+  return (loopback && is_loopback(address)) || in_any(address, networks);
+}
+
 }  // namespace postern::policy

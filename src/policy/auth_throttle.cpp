@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "base/strings.hpp"
+#include "policy/access.hpp"
 
 namespace postern::policy {
 
@@ -98,12 +99,6 @@ std::string masked(const IpAddress& client, unsigned prefix) {
   Cidr cidr{client, prefix};
   for (unsigned i = keep; i < 128; ++i) cidr.network.bytes[i / 8] &= static_cast<std::uint8_t>(~(0x80u >> (i % 8)));
   return cidr.to_string();
-}
-
-bool is_loopback(const IpAddress& client) {
-  if (client.v4) return client.bytes[12] == 127;  // 127.0.0.0/8 (RFC 1122 §3.2.1.3)
-  static const IpAddress v6_loopback = *IpAddress::parse("::1");
-  return client == v6_loopback;
 }
 
 // The tags of the reported-transition memory, one per scope and level.
@@ -211,8 +206,7 @@ AuthThrottle::~AuthThrottle() = default;
 const ThrottleSettings& AuthThrottle::settings() const { return s_->settings; }
 
 bool AuthThrottle::exempt(const IpAddress& client) const {
-  if (s_->settings.exempt_loopback && is_loopback(client)) return true;
-  return std::ranges::any_of(s_->settings.exempt_networks, [&](const Cidr& n) { return n.contains(client); });
+  return exempt_address(client, s_->settings.exempt_loopback, s_->settings.exempt_networks);
 }
 
 std::optional<Lockout> AuthThrottle::connect_refusal(const IpAddress& client, Time now) const {

@@ -1,11 +1,11 @@
 #include "policy/rate_limit.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <string>
 #include <utility>
 
 #include "base/time_format.hpp"
+#include "policy/access.hpp"
 #include "policy/auth_throttle.hpp"
 
 namespace postern::policy {
@@ -18,7 +18,8 @@ void overlay(std::optional<std::uint64_t>& base, const std::optional<std::uint64
 
 // Whom a message counts against; `limits` nullopt: counted, never refused.
 struct Subject {
-  std::string name;  // for the reply: "account alice@example.com"
+  const char* scope;  // "account", "credential", "address"
+  std::string name;   // for the reply: "account alice@example.com"
   std::string key;   // in the counters: "a:alice@example.com"
   std::optional<SendLimits> limits;
 };
@@ -42,6 +43,18 @@ std::string RateRefusal::text() const {
 
 RateLimiter::RateLimiter(RateLimitSettings settings, RateCounters counters, const LimitOverrides& overrides)
     : settings_(std::move(settings)), counters_(counters), overrides_(overrides) {}
+
+std::string RateLimiter::subject_name(std::string_view key) {
+  auto rest = std::string(key.substr(std::min<std::size_t>(2, key.size())));
+  if (key.starts_with("a:")) return "account " + rest;
+  if (key.starts_with("c:")) {
+    // The credential name has no '/', so the last one separates it from the account.
+    auto slash = rest.rfind('/');
+    return "credential " + rest.substr(slash + 1) + " of " + rest.substr(0, slash);
+  }
+  if (key.starts_with("i:")) return "address " + rest;
+  return std::string(key);
+}
 
 std::string RateLimiter::account_key(std::string_view account) { return "a:" + std::string(account); }
 
@@ -69,28 +82,21 @@ std::optional<SendLimits> RateLimiter::effective(std::string_view account, std::
 
 namespace {
 
-bool exempt_address(const RateLimitSettings& settings, const IpAddress& client) {
-  static const IpAddress v6_loopback = *IpAddress::parse("::1");
-  bool loopback = client.v4 ? client.bytes[12] == 127 : client == v6_loopback;
-  if (settings.exempt_loopback && loopback) return true;
-  return std::ranges::any_of(settings.exempt_networks, [&](const Cidr& n) { return n.contains(client); });
-}
-
 // The subjects in the order they are checked: account, credential, address.
 std::vector<Subject> subjects_of(const RateLimiter& limiter, const RateLimitSettings& settings, const Sender& sender) {
   std::vector<Subject> out;
   if (!sender.account.empty()) {
-    out.push_back(
-        {"account " + sender.account, RateLimiter::account_key(sender.account), limiter.effective(sender.account, "")});
+    auto key = RateLimiter::account_key(sender.account);
+    out.push_back({"account", RateLimiter::subject_name(key), key, limiter.effective(sender.account, "")});
     if (!sender.credential.empty()) {
-      out.push_back({"credential " + sender.credential + " of " + sender.account,
-                     RateLimiter::credential_key(sender.account, sender.credential),
+      key = RateLimiter::credential_key(sender.account, sender.credential);
+      out.push_back({"credential", RateLimiter::subject_name(key), key,
                      limiter.effective(sender.account, sender.credential)});
     }
   }
-  if (!exempt_address(settings, sender.client)) {
-    std::string key = limiter.address_key(sender.client);
-    out.push_back({"address " + key.substr(2), key, settings.address});
+  if (!exempt_address(sender.client, settings.exempt_loopback, settings.exempt_networks)) {
+    auto key = limiter.address_key(sender.client);
+    out.push_back({"address", RateLimiter::subject_name(key), key, settings.address});
   }
   return out;
 }
@@ -106,7 +112,7 @@ std::optional<RateRefusal> first_exceeded(const std::vector<Subject>& subjects, 
       const auto& limit = (*s.limits).*(c.limit);
       if (!limit) continue;
       if (c.counters->sum(s.key, now) + n > *limit) {
-        return RateRefusal{s.name, c.label, *limit, c.counters->fits_at(s.key, now, *limit, n)};
+        return RateRefusal{s.name, c.label, *limit, c.counters->fits_at(s.key, now, *limit, n), s.scope};
       }
     }
   }
@@ -128,14 +134,17 @@ std::optional<RateRefusal> RateLimiter::check_recipients(const Sender& sender, s
   return first_exceeded(subjects_of(*this, settings_, sender), checks, recipients, now);
 }
 
-void RateLimiter::record(const Sender& sender, std::uint64_t recipients, Time now) {
+std::vector<std::string> RateLimiter::record(const Sender& sender, std::uint64_t recipients, Time now) {
   // Unlimited subjects are counted too: the counts feed the statistics and the anomaly alert.
-  for (const Subject& s : subjects_of(*this, settings_, sender)) {
+  std::vector<std::string> keys;
+  for (Subject& s : subjects_of(*this, settings_, sender)) {
     counters_.messages_hour.add(s.key, now, 1);
     counters_.messages_day.add(s.key, now, 1);
     counters_.recipients_hour.add(s.key, now, recipients);
     counters_.recipients_day.add(s.key, now, recipients);
+    keys.push_back(std::move(s.key));
   }
+  return keys;
 }
 
 }  // namespace postern::policy

@@ -65,6 +65,7 @@ struct RateRefusal {
   std::string limit;    ///< "messages per hour", "recipients per day", ...
   std::uint64_t value = 0;  ///< the limit
   Time resets;              ///< when one more fits
+  std::string scope;        ///< the kind of subject, for metrics: "account", "credential" or "address"
   /// The reply text, e.g. "Message rate limit exceeded: 100 messages per hour for account
   /// alice@example.com; try again after 2026-11-21T14:03:00Z".
   std::string text() const;
@@ -96,14 +97,18 @@ class RateLimiter {
   /// the transaction would have) exceed a limit.
   std::optional<RateRefusal> check_recipients(const Sender& sender, std::uint64_t recipients, Time now) const;
   /// Counts one message and `recipients` recipients for every subject (unlimited ones too, for
-  /// statistics; exempt addresses not).
-  void record(const Sender& sender, std::uint64_t recipients, Time now);
+  /// statistics; exempt addresses not). Returns the counter keys it counted under, in the order
+  /// account, credential, address.
+  std::vector<std::string> record(const Sender& sender, std::uint64_t recipients, Time now);
 
   /// The limits that apply to the account (`credential` empty) or credential: the default
   /// (settings.account or settings.credential), with the fields its override sets replaced.
   /// nullopt = unlimited. An account's override does not touch its credentials' limits.
   std::optional<SendLimits> effective(std::string_view account, std::string_view credential) const;
 
+  /// How replies and alerts name the subject of a counter key: "account alice@example.com",
+  /// "credential phone of alice@example.com", "address 192.0.2.7".
+  static std::string subject_name(std::string_view key);
   /// Counter keys: "a:<account>", "c:<account>/<credential>", "i:<address key>".
   static std::string account_key(std::string_view account);
   static std::string credential_key(std::string_view account, std::string_view credential);

@@ -7,8 +7,9 @@
 #include "auth/account_store.hpp"
 #include "auth/state_store.hpp"
 #include "base/random.hpp"
-#include "policy/alerts.hpp"
+#include "base/strings.hpp"
 #include "base/time_format.hpp"
+#include "policy/alerts.hpp"
 #include "sasl/crypto.hpp"
 
 namespace postern::server {
@@ -35,20 +36,13 @@ std::int64_t hour_of(policy::Time t) {
   return std::chrono::duration_cast<std::chrono::hours>(t.time_since_epoch()).count();
 }
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 // The account a login names: `ADDRESS` or `ADDRESS/CREDENTIAL` (an app password), compared as
 // the store compares addresses (ASCII case-insensitive).
 std::string account_of_login(std::string_view login) {
   if (auto slash = login.rfind('/'); slash != std::string_view::npos && login.find('@') < slash) {
     login = login.substr(0, slash);
   }
-  return lower_ascii(login);
+  return base::to_lower(login);
 }
 
 std::unique_ptr<policy::Counters> counters(std::chrono::seconds window) {
@@ -63,18 +57,6 @@ std::string random_key() {
 }
 
 policy::RateLimitSettings rate_settings(const config::Config& c) { return c.rate_limits.settings; }
-
-std::string subject_name(std::string_view key) {
-  // "a:alice@example.com" -> "account alice@example.com"; "c:alice@example.com/phone" ->
-  // "credential phone of alice@example.com".
-  if (key.starts_with("a:")) return "account " + std::string(key.substr(2));
-  if (key.starts_with("c:")) {
-    auto rest = key.substr(2);
-    auto slash = rest.rfind('/');
-    return "credential " + std::string(rest.substr(slash + 1)) + " of " + std::string(rest.substr(0, slash));
-  }
-  return std::string(key);
-}
 
 std::string_view scope_alert_kind(const policy::Lockout& l) {
   if (l.scope != policy::ThrottleScope::account) return "auth_failure_burst";
@@ -200,7 +182,7 @@ void Defences::auth_failed(const AuthAttemptFacts& facts, policy::Time now) {
 }
 
 void Defences::auth_succeeded(const std::string& ip, std::string_view account, policy::Time now) {
-  if (auto address = policy::IpAddress::parse(ip)) throttle_.succeeded(*address, lower_ascii(account), now);
+  if (auto address = policy::IpAddress::parse(ip)) throttle_.succeeded(*address, base::to_lower(account), now);
 }
 
 void Defences::auth_event(const observe::AuthEvent& event) {
@@ -215,7 +197,7 @@ policy::Sender sender_of(const session::ClientInfo& client, const session::AuthI
   policy::Sender s;
   s.client = policy::IpAddress::parse(client.address).value_or(policy::IpAddress{});
   if (identity) {
-    s.account = lower_ascii(identity->account);
+    s.account = base::to_lower(identity->account);
     s.credential = identity->credential;
   }
   return s;
@@ -227,7 +209,7 @@ std::optional<std::string> Defences::refuse_message(const session::ClientInfo& c
                                                     std::chrono::system_clock::time_point now) const {
   auto refusal = limiter_.check_message(sender_of(client, identity), now);
   if (!refusal) return std::nullopt;
-  metrics_.rate_limit_hit(refusal->subject.substr(0, refusal->subject.find(' ')), refusal->limit);
+  metrics_.rate_limit_hit(refusal->scope, refusal->limit);
   return refusal->text();
 }
 
@@ -236,31 +218,22 @@ std::optional<std::string> Defences::refuse_recipient(const session::ClientInfo&
                                                       std::chrono::system_clock::time_point now) const {
   auto refusal = limiter_.check_recipients(sender_of(client, identity), recipients, now);
   if (!refusal) return std::nullopt;
-  metrics_.rate_limit_hit(refusal->subject.substr(0, refusal->subject.find(' ')), refusal->limit);
+  metrics_.rate_limit_hit(refusal->scope, refusal->limit);
   return refusal->text();
 }
 
 void Defences::message_accepted(const std::string& ip, const session::AuthInfo* identity, std::uint64_t recipients,
                                 policy::Time now) {
   session::ClientInfo client{ip, 0, false};
-  auto sender = sender_of(client, identity);
-  limiter_.record(sender, recipients, now);
+  // The usage history and the volume check follow the subjects the limiter counted.
+  auto subjects = limiter_.record(sender_of(client, identity), recipients, now);
   queue_depth_.fetch_add(1, std::memory_order_relaxed);
-  std::vector<std::string> subjects;
-  if (identity) {
-    subjects.push_back(policy::RateLimiter::account_key(sender.account));
-    subjects.push_back(policy::RateLimiter::credential_key(sender.account, sender.credential));
-  }
-  subjects.push_back(limiter_.address_key(sender.client));
   std::lock_guard lock(usage_mutex_);
   for (const auto& s : subjects) {
     auto& u = usage_[{s, hour_of(now)}];
     u.messages += 1;
     u.recipients += recipients;
-  }
-  if (identity) {
-    active_.insert(subjects[0]);
-    active_.insert(subjects[1]);
+    if (!s.starts_with("i:")) active_.insert(s);  // senders, not addresses, have a usual volume
   }
 }
 
@@ -397,10 +370,10 @@ void Defences::check_volume(auth::StateStore& state, auth::AccountStore& account
       if (r) {
         action = "credential suspended";
       } else {
-        spdlog::error("cannot suspend {}: {}", subject_name(subject), r.error().message);
+        spdlog::error("cannot suspend {}: {}", policy::RateLimiter::subject_name(subject), r.error().message);
       }
     }
-    alert("volume_anomaly", subject_name(subject), *reason, action, now);
+    alert("volume_anomaly", policy::RateLimiter::subject_name(subject), *reason, action, now);
   }
 }
 

@@ -97,5 +97,24 @@ TEST(ConnectionAllowed, CatchAllNetworks) {
   EXPECT_TRUE(connection_allowed(ip("203.0.113.9"), nets({"0.0.0.0/0"}), {}));
 }
 
+TEST(ExemptAddress, Loopback) {
+  EXPECT_TRUE(is_loopback(ip("127.0.0.1")));
+  EXPECT_TRUE(is_loopback(ip("127.255.0.9")));
+  EXPECT_TRUE(is_loopback(ip("::1")));
+  EXPECT_TRUE(is_loopback(ip("::ffff:127.0.0.2")));
+  EXPECT_FALSE(is_loopback(ip("128.0.0.1")));
+  EXPECT_FALSE(is_loopback(ip("::2")));
+  EXPECT_TRUE(exempt_address(ip("127.0.0.3"), true, {}));
+  EXPECT_FALSE(exempt_address(ip("127.0.0.3"), false, {}));
+}
+
+TEST(ExemptAddress, ConfiguredNetworks) {
+  auto exempt = nets({"192.0.2.0/24", "2001:db8::/32"});
+  EXPECT_TRUE(exempt_address(ip("192.0.2.77"), false, exempt));
+  EXPECT_TRUE(exempt_address(ip("2001:db8::5"), false, exempt));
+  EXPECT_FALSE(exempt_address(ip("198.51.100.1"), true, exempt));
+  EXPECT_TRUE(exempt_address(ip("127.0.0.1"), true, exempt));
+}
+
 }  // namespace
 }  // namespace postern::policy

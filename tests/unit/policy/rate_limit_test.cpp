@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace postern::policy {
 namespace {
@@ -58,6 +59,20 @@ TEST_F(RateLimits, CounterKeys) {
   EXPECT_EQ(RateLimiter::credential_key("alice@example.com", "phone"), "c:alice@example.com/phone");
   EXPECT_EQ(limiter->address_key(ip("192.0.2.7")), "i:192.0.2.7");
   EXPECT_EQ(limiter->address_key(ip("2001:db8:1:2::7")), "i:2001:db8:1:2::/64");
+  EXPECT_EQ(RateLimiter::subject_name("a:alice@example.com"), "account alice@example.com");
+  // A local part may hold '/', a credential name never does.
+  EXPECT_EQ(RateLimiter::subject_name("c:a/b@example.com/phone"), "credential phone of a/b@example.com");
+  EXPECT_EQ(RateLimiter::subject_name("i:2001:db8:1:2::/64"), "address 2001:db8:1:2::/64");
+}
+
+TEST_F(RateLimits, RecordNamesTheKeysItCounted) {
+  EXPECT_EQ(limiter->record(alice("phone"), 2, t0),
+            (std::vector<std::string>{"a:alice@example.com", "c:alice@example.com/phone", "i:192.0.2.7"}));
+  EXPECT_EQ(messages_hour->sum("c:alice@example.com/phone", t0), 1u);
+  EXPECT_EQ(recipients_day->sum("i:192.0.2.7", t0), 2u);
+  // An exempt address (loopback by default) is not counted, so not named.
+  EXPECT_EQ(limiter->record(alice("", "127.0.0.1"), 1, t0), (std::vector<std::string>{"a:alice@example.com"}));
+  EXPECT_EQ(messages_hour->sum("i:127.0.0.1", t0), 0u);
 }
 
 TEST_F(RateLimits, AccountMessagesPerHourAndWhenTheyReset) {
@@ -70,7 +85,7 @@ TEST_F(RateLimits, AccountMessagesPerHourAndWhenTheyReset) {
   auto refusal = limiter->check_message(alice(), t0 + 30min);
   ASSERT_TRUE(refusal);
   // The first message's bucket [t0, t0 + 60 s) leaves the hour at t0 + 3660 s.
-  EXPECT_EQ(*refusal, (RateRefusal{"account alice@example.com", "messages per hour", 3, t0 + 3660s}));
+  EXPECT_EQ(*refusal, (RateRefusal{"account alice@example.com", "messages per hour", 3, t0 + 3660s, "account"}));
   EXPECT_EQ(refusal->text(),
             "Message rate limit exceeded: 3 messages per hour for account alice@example.com; "
             "try again after 2027-01-15T09:01:00Z");
@@ -108,6 +123,7 @@ TEST_F(RateLimits, TheHourIsReportedBeforeTheDayAndTheAccountBeforeTheAddress) {
   refusal = limiter->check_message(Sender{ip("192.0.2.7"), "", ""}, t0);
   ASSERT_TRUE(refusal);
   EXPECT_EQ(refusal->subject, "address 192.0.2.7");
+  EXPECT_EQ(refusal->scope, "address");
   EXPECT_EQ(refusal->limit, "messages per hour");
 }
 
@@ -122,7 +138,7 @@ TEST_F(RateLimits, RecipientsCountTheTransactionInProgress) {
   auto refusal = limiter->check_recipients(alice(), 3, now);
   ASSERT_TRUE(refusal);
   // 3 more fit once the first message's 4 have left the hour.
-  EXPECT_EQ(*refusal, (RateRefusal{"account alice@example.com", "recipients per hour", 10, t0 + 3660s}));
+  EXPECT_EQ(*refusal, (RateRefusal{"account alice@example.com", "recipients per hour", 10, t0 + 3660s, "account"}));
   EXPECT_EQ(refusal->text(),
             "Recipient rate limit exceeded: 10 recipients per hour for account alice@example.com; "
             "try again after 2027-01-15T09:01:00Z");
@@ -175,6 +191,7 @@ TEST_F(RateLimits, CredentialLimits) {
   auto refusal = limiter->check_message(alice("phone"), t0);
   ASSERT_TRUE(refusal);
   EXPECT_EQ(refusal->subject, "credential phone of alice@example.com");
+  EXPECT_EQ(refusal->scope, "credential");
   EXPECT_EQ(refusal->text(),
             "Message rate limit exceeded: 2 messages per hour for credential phone of alice@example.com; "
             "try again after 2027-01-15T09:01:00Z");
