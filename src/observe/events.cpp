@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "base/json_text.hpp"
 #include "base/time_format.hpp"
 #include "base/utf8.hpp"
 
@@ -77,29 +78,7 @@ class JsonLine {
     out_ += ':';
   }
 
-  void quoted(std::string_view s) {
-    static constexpr char hex[] = "0123456789abcdef";
-    out_ += '"';
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      auto c = static_cast<unsigned char>(s[i]);
-      if (c == '"' || c == '\\') {
-        out_ += '\\';
-        out_ += static_cast<char>(c);
-      } else if (c < 0x20 || c == 0x7F) {
-        out_ += "\\u00";
-        out_ += hex[c >> 4];
-        out_ += hex[c & 0xF];
-      } else if (c == 0xE2 && i + 2 < s.size() && s[i + 1] == '\x80' && (s[i + 2] == '\xA8' || s[i + 2] == '\xA9')) {
-        // U+2028/U+2029 are legal in JSON but end a line for JavaScript and for Python's
-        // splitlines(); escaped, a log line stays one line for every reader.
-        out_ += s[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
-        i += 2;
-      } else {
-        out_ += static_cast<char>(c);
-      }
-    }
-    out_ += '"';
-  }
+  void quoted(std::string_view s) { out_ += base::json_quote(s); }
 
   std::string out_;
 };

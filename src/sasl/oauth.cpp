@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <map>
 
-#include "base/utf8.hpp"
+#include "base/json_text.hpp"
 #include "base/strings.hpp"
+#include "base/utf8.hpp"
 #include "sasl/gs2.hpp"
-#include "sasl/text.hpp"
 
 namespace postern::sasl {
 namespace {
@@ -173,11 +173,11 @@ class XOAuth2 final : public TokenMechanism {
 }  // namespace
 
 std::string oauth_error_json(const TokenError& error) {
-  std::string out = "{\"status\":" + text::json_string(error.status);
-  if (!error.schemes.empty()) out += ",\"schemes\":" + text::json_string(error.schemes);
-  if (!error.scope.empty()) out += ",\"scope\":" + text::json_string(error.scope);
+  std::string out = "{\"status\":" + base::json_quote(error.status);
+  if (!error.schemes.empty()) out += ",\"schemes\":" + base::json_quote(error.schemes);
+  if (!error.scope.empty()) out += ",\"scope\":" + base::json_quote(error.scope);
   if (!error.openid_configuration.empty()) {
-    out += ",\"openid-configuration\":" + text::json_string(error.openid_configuration);
+    out += ",\"openid-configuration\":" + base::json_quote(error.openid_configuration);
   }
   out += "}";
   return out;

@@ -12,8 +12,6 @@ namespace postern::sasl::text {
 /// `s` safe for a one-line log: bytes outside printable ASCII, and '\\', become \xHH.
 std::string printable(std::string_view s);
 
-/// `s` as a JSON string literal with quotes (RFC 8259 §7); `s` is expected to be UTF-8.
-std::string json_string(std::string_view s);
 
 /// Lower-case hex of `bytes`.
 std::string hex(std::string_view bytes);

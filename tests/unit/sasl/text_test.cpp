@@ -20,7 +20,5 @@ TEST(Text, PrintableEscapesForLogs) {
   EXPECT_EQ(printable("a\\b\r\n\x7f\xc3\xa9"), "a\\x5cb\\x0d\\x0a\\x7f\\xc3\\xa9");
 }
 
-TEST(Text, JsonString) { EXPECT_EQ(json_string("a\"b\\c\x01\xc3\xa9"), "\"a\\\"b\\\\c\\u0001\xc3\xa9\""); }
-
 }  // namespace
 }  // namespace postern::sasl::text
