@@ -32,10 +32,6 @@ constexpr std::string_view family_recipients_day = "recipients_day";
 // volume baseline.
 constexpr std::int64_t history_hours = 30 * 24;
 
-std::int64_t hour_of(policy::Time t) {
-  return std::chrono::duration_cast<std::chrono::hours>(t.time_since_epoch()).count();
-}
-
 // The account a login names: `ADDRESS` or `ADDRESS/CREDENTIAL` (an app password), compared as
 // the store compares addresses (ASCII case-insensitive).
 std::string account_of_login(std::string_view login) {
@@ -230,7 +226,7 @@ void Defences::message_accepted(const std::string& ip, const session::AuthInfo* 
   queue_depth_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(usage_mutex_);
   for (const auto& s : subjects) {
-    auto& u = usage_[{s, hour_of(now)}];
+    auto& u = usage_[{s, auth::hour_of(now)}];
     u.messages += 1;
     u.recipients += recipients;
     if (!s.starts_with("i:")) active_.insert(s);  // senders, not addresses, have a usual volume
@@ -312,7 +308,7 @@ void Defences::persist(auth::StateStore& state, policy::Time now) {
       }
     }
   }
-  if (auto r = state.prune_usage(hour_of(now) - history_hours - 24); !r) {
+  if (auto r = state.prune_usage(auth::hour_of(now) - history_hours - 24); !r) {
     spdlog::warn("state: cannot prune the usage history: {}", r.error().message);
   }
 }
@@ -350,8 +346,8 @@ void Defences::check_volume(auth::StateStore& state, auth::AccountStore& account
     if (v.last_hour < settings.min_messages) continue;
     // The usual volume: the hours of the last 30 days before the current one.
     std::uint64_t before = 0;
-    auto month = state.usage_since(subject, hour_of(now) - history_hours);
-    auto current = state.usage_since(subject, hour_of(now));
+    auto month = state.usage_since(subject, auth::hour_of(now) - history_hours);
+    auto current = state.usage_since(subject, auth::hour_of(now));
     if (!month || !current) continue;
     for (const auto& t : *month)
       if (t.subject == subject) before += t.messages;

@@ -376,7 +376,7 @@ int run(const config::Config& cfg) {
     spdlog::critical("event_log: {}", events.error().message);
     return 1;
   }
-  auto state = auth::StateStore::open(cfg.data_dir / "state.db");
+  auto state = auth::StateStore::open(cfg.data_dir / auth::state_file_name);
   if (!state) {
     spdlog::critical("cannot open the state database: {}", state.error().message);
     return 1;
